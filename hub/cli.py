@@ -1,0 +1,130 @@
+"""The `complaint-hub` console script: sub-commands that call into the layers below."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from hub import __version__
+from hub.settings import Settings, SettingsError
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from hub.app import create_app
+    from hub.ops.logs import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    app = create_app(settings)
+    url = f"http://{settings.host}:{settings.port}"
+    database = "embedded PostgreSQL in " + str(settings.data_dir) if settings.embedded else "PostgreSQL"
+
+    async def announce(_: web.Application) -> None:
+        print(f"complaint-hub {__version__} listening on {url} ({database})", flush=True)
+
+    app.on_startup.append(announce)
+    # run_app turns SIGTERM and SIGINT into a graceful stop: the listener closes, in-flight
+    # requests get up to shutdown_timeout_s to finish, then the cleanup contexts close.
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        shutdown_timeout=settings.shutdown_timeout_s,
+        print=None,
+        access_log=None,
+    )
+    return 0
+
+
+async def _with_database(settings: Settings, work: Callable[..., object]) -> object:
+    from hub.store.embedded import start_embedded
+    from hub.store.pool import create_pool
+
+    server = None
+    dsn = settings.database_url
+    if dsn is None:
+        server, dsn = await asyncio.to_thread(start_embedded, settings.data_dir)
+    pool = await create_pool(dsn, size=2)
+    try:
+        return await work(pool)  # type: ignore[misc]
+    finally:
+        await pool.close()
+        if server is not None:
+            server.cleanup()
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.store.migrate import migrate
+
+    async def work(pool: object) -> list[str]:
+        async with pool.acquire() as conn:  # type: ignore[attr-defined]
+            return [f"{m.number:04d}_{m.name}" for m in await migrate(conn)]
+
+    applied = asyncio.run(_with_database(settings, work))
+    print("applied: " + ", ".join(applied) if applied else "up to date")  # type: ignore[arg-type]
+    return 0
+
+
+def _db_url(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.database_url:
+        print(settings.database_url)
+        return 0
+    from hub.store.embedded import start_embedded
+
+    # The server keeps running after this command, so the URL stays usable for psql.
+    _, url = start_embedded(settings.data_dir, stop_on_exit=False)
+    print(url)
+    return 0
+
+
+def _version(args: argparse.Namespace, settings: Settings) -> int:
+    print(__version__)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="complaint-hub",
+        description="The neutral exchange of consumer complaints between platforms and authorities."
+        " Settings come from COMPLAINT_HUB_* environment variables (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, handler, help_text in (
+        ("serve", _serve, "run the hub (embedded PostgreSQL unless COMPLAINT_HUB_DATABASE_URL)"),
+        ("migrate", _migrate, "apply pending database migrations and exit"),
+        ("db-url", _db_url, "print the database URL (starts the embedded server if needed)"),
+        ("version", _version, "print the version"),
+    ):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+    _register_extensions(commands)
+    return parser
+
+
+def _register_extensions(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Sub-commands of other layers (participants, keys, adapters, ...) register here."""
+    from hub import cli_commands
+
+    cli_commands.register(commands)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_environ(os.environ)
+    except SettingsError as err:
+        print(f"complaint-hub: bad setting: {err}", file=sys.stderr)
+        return 2
+    handler: Command = args.handler
+    return handler(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from aiohttp import web
+
+from hub.appkeys import POOL
+from hub.problems import NotReady
+from hub.store.migrate import pending_migrations
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    pool = request.app.get(POOL)
+    if pool is None:
+        raise NotReady("the database pool is not open yet")
+    try:
+        async with asyncio.timeout(2), pool.acquire() as conn:
+            pending = await pending_migrations(conn)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+        raise NotReady(f"the database is unreachable: {type(err).__name__}") from err
+    if pending:
+        names = ", ".join(f"{m.number:04d}_{m.name}" for m in pending)
+        raise NotReady(f"migrations not applied: {names}; run complaint-hub migrate")
+    return web.json_response({"status": "ready"})

@@ -1,0 +1,1 @@
+"""The canonical records: JSON Schemas loaded once and the checks that run after them."""

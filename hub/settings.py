@@ -1,0 +1,146 @@
+"""Settings: one frozen dataclass read from COMPLAINT_HUB_* variables, validated once.
+
+No other module reads the environment. A bad value stops start-up with one line naming the
+variable and the value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PREFIX = "COMPLAINT_HUB_"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable and the value."""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be zero or a positive integer")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a port number 0..65535")
+    return value
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _log_format(text: str) -> str:
+    if text not in ("json", "console"):
+        raise ValueError("must be json or console")
+    return text
+
+
+def _log_level(text: str) -> str:
+    upper = text.upper()
+    if upper not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("must be debug, info, warning or error")
+    return upper
+
+
+def _database_url(text: str) -> str | None:
+    if not text:
+        return None
+    if urlsplit(text).scheme not in ("postgres", "postgresql"):
+        raise ValueError("must be a postgresql:// URL")
+    return text
+
+
+def _public_urls(text: str) -> tuple[str, ...]:
+    urls = tuple(part.strip().rstrip("/") for part in text.split(",") if part.strip())
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http(s) URL")
+    return urls
+
+
+def _path(text: str) -> Path:
+    return Path(text).expanduser()
+
+
+def _optional_path(text: str) -> Path | None:
+    return Path(text).expanduser() if text else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything the hub is configured with. Defaults suit development on one machine."""
+
+    database_url: str | None = None  # absent: an embedded PostgreSQL under data_dir
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("var")
+    log_format: str = "json"
+    log_level: str = "INFO"
+    max_body_bytes: int = 1024 * 1024
+    pool_size: int = 10
+    public_urls: tuple[str, ...] = ()
+    hub_key_file: Path | None = None
+    master_key_file: Path | None = None
+    webhook_allow_private: bool = False
+    group_commit_max_items: int = 500
+    group_commit_wait_ms: int = 2
+    shutdown_timeout_s: int = 30
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        values: dict[str, Any] = {}
+        for suffix, (field_name, cast) in _VARIABLES.items():
+            variable = PREFIX + suffix
+            raw = environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                values[field_name] = cast(raw)
+            except ValueError as err:
+                raise SettingsError(f"{variable}={raw!r}: {err}") from None
+        return cls(**values)
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+
+# Variable suffix -> (field, how to read it). PUBLIC_URL may list several URLs, comma-separated.
+_VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "DATABASE_URL": ("database_url", _database_url),
+    "HOST": ("host", str),
+    "PORT": ("port", _port),
+    "DATA_DIR": ("data_dir", _path),
+    "LOG_FORMAT": ("log_format", _log_format),
+    "LOG_LEVEL": ("log_level", _log_level),
+    "MAX_BODY_BYTES": ("max_body_bytes", _positive_int),
+    "POOL_SIZE": ("pool_size", _positive_int),
+    "PUBLIC_URL": ("public_urls", _public_urls),
+    "HUB_KEY_FILE": ("hub_key_file", _optional_path),
+    "MASTER_KEY_FILE": ("master_key_file", _optional_path),
+    "WEBHOOK_ALLOW_PRIVATE": ("webhook_allow_private", _bool),
+    "GROUP_COMMIT_MAX_ITEMS": ("group_commit_max_items", _positive_int),
+    "GROUP_COMMIT_WAIT_MS": ("group_commit_wait_ms", _non_negative_int),
+    "SHUTDOWN_TIMEOUT_S": ("shutdown_timeout_s", _positive_int),
+}

@@ -1,0 +1,412 @@
+"""The event store: append-only events, case snapshots, dense feed positions, group commit.
+
+Concurrent `append` calls are gathered into one transaction (bounded by count and by a few
+milliseconds) and each caller awaits its own verdict after COMMIT. Inside a group every item is
+decided on its own, so one conflicting item fails alone. The order of locks is the same in every
+process (case and event-id advisory locks sorted by key, then the feed counter row), so two
+processes appending to crossed sets of cases never deadlock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import asyncpg
+import orjson
+import structlog
+
+from hub.problems import ServiceUnavailable, StaleVersion
+
+log = structlog.get_logger("hub.store.events")
+
+FEED_CHANNEL = "complaint_hub_feed"
+
+# Transient failures that are safe to retry as a whole group: nothing was committed.
+_RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+_MAX_ATTEMPTS = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class PendingEvent:
+    """An event decided valid by the layers above, waiting to be appended."""
+
+    event_id: str
+    complaint_id: str
+    version: int
+    type: str
+    actor: str
+    occurred_at: datetime
+    body: bytes  # canonical JSON of the envelope, computed once
+    event_sha256: bytes
+    evidence_id: int | None = None
+    evidence_sha256: bytes | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseState:
+    complaint_id: str
+    version: int
+    status: str
+    snapshot: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """What a check decided for one item: the case after it, and flags kept with the event."""
+
+    case: CaseState
+    flags: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Appended:
+    """The verdict for an accepted item, or for an event id that was already stored."""
+
+    event_id: str
+    complaint_id: str
+    version: int
+    position: int
+    accepted_at: datetime
+    actor: str
+    event_sha256: bytes
+    receipt: str | None
+    duplicate: bool = False
+
+
+class Check(Protocol):
+    """A pure decision on one item given the current case (None: no such complaint yet).
+
+    It returns the case after the item, or raises the problem that refuses the item.
+    """
+
+    def __call__(
+        self, case: CaseState | None, event: PendingEvent, accepted_at: datetime
+    ) -> Decision: ...
+
+
+class Seal(Protocol):
+    """Signs the receipt of an accepted item once its position is known."""
+
+    def __call__(self, event: PendingEvent, position: int, accepted_at: datetime) -> str: ...
+
+
+def chain_check(case: CaseState | None, event: PendingEvent, accepted_at: datetime) -> Decision:
+    """The minimal rule: versions of one case form a chain 1, 2, 3, ..."""
+    current = case.version if case else 0
+    if event.version != current + 1:
+        raise StaleVersion(
+            f"version {event.version} does not extend complaint {event.complaint_id}, "
+            f"which is at version {current}; send version {current + 1}",
+            current_version=current,
+        )
+    return Decision(CaseState(event.complaint_id, event.version, event.type, {}))
+
+
+def lock_key(kind: str, value: str) -> int:
+    """A signed 64-bit advisory-lock key; the same in every process."""
+    digest = hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@dataclasses.dataclass
+class _Item:
+    event: PendingEvent
+    check: Check
+    future: asyncio.Future[Appended]
+
+
+class EventStore:
+    """Appends events through group commit and reads them back."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        max_items: int = 500,
+        max_wait_s: float = 0.002,
+        seal: Seal | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._pool = pool
+        self._max_items = max_items
+        self._max_wait_s = max_wait_s
+        self._seal = seal
+        self._clock = clock
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def set_seal(self, seal: Seal) -> None:
+        self._seal = seal
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="group-commit")
+
+    async def close(self) -> None:
+        """Stop taking items, commit what is queued, then stop the writer."""
+        self._closing = True
+        while not self._queue.empty() or self._busy:
+            await asyncio.sleep(0.005)
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    _busy = False
+
+    async def append(self, event: PendingEvent, check: Check = chain_check) -> Appended:
+        """Append one event; returns after its group has committed (or raises its refusal)."""
+        (result,) = await self.append_many([event], check)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    async def append_many(
+        self, events: Sequence[PendingEvent], check: Check = chain_check
+    ) -> list[Appended | Exception]:
+        """Append several events, each decided on its own; verdicts in the order given."""
+        if self._closing or self._task is None:
+            raise ServiceUnavailable("the hub is shutting down; retry against another replica")
+        loop = asyncio.get_running_loop()
+        futures = []
+        for event in events:
+            future: asyncio.Future[Appended] = loop.create_future()
+            self._queue.put_nowait(_Item(event, check, future))
+            futures.append(future)
+        # shield: a client that goes away must not cancel a commit others share.
+        results = await asyncio.gather(
+            *(asyncio.shield(f) for f in futures), return_exceptions=True
+        )
+        return [
+            r if isinstance(r, Appended | Exception) else ServiceUnavailable("append interrupted")
+            for r in results
+        ]
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            first = await self._queue.get()
+            self._busy = True
+            try:
+                group = [first]
+                deadline = loop.time() + self._max_wait_s
+                while len(group) < self._max_items:
+                    try:
+                        group.append(self._queue.get_nowait())
+                        continue
+                    except asyncio.QueueEmpty:
+                        pass
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    try:
+                        group.append(await asyncio.wait_for(self._queue.get(), remaining))
+                    except TimeoutError:
+                        break
+                await self._commit_group(group)
+            finally:
+                self._busy = False
+
+    async def _commit_group(self, group: list[_Item]) -> None:
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                outcomes = await self._try_group(group)
+            except _RETRYABLE:
+                if attempt == _MAX_ATTEMPTS:
+                    outcomes = [ServiceUnavailable("the database is busy; retry") for _ in group]
+                    break
+                continue
+            except (asyncpg.PostgresError, OSError) as err:
+                log.error("group_commit_failed", error=repr(err), items=len(group))
+                outcomes = [
+                    ServiceUnavailable("the event store is unavailable; nothing was stored, retry")
+                    for _ in group
+                ]
+                break
+            else:
+                break
+        for item, outcome in zip(group, outcomes, strict=True):
+            if item.future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                item.future.set_exception(outcome)
+            else:
+                item.future.set_result(outcome)
+
+    async def _try_group(self, group: list[_Item]) -> list[Appended | Exception]:
+        accepted_at = self._clock()
+        order = sorted(range(len(group)), key=lambda i: (group[i].event.complaint_id,
+                                                         group[i].event.version, i))
+        complaint_ids = sorted({item.event.complaint_id for item in group})
+        event_ids = sorted({item.event.event_id for item in group})
+        keys = sorted(
+            {lock_key("case", c) for c in complaint_ids} | {lock_key("event", e) for e in event_ids}
+        )
+        outcomes: list[Appended | Exception | None] = [None] * len(group)
+        async with self._pool.acquire() as conn, conn.transaction():
+            # Rows are locked in array order, the same sorted order in every process.
+            await conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys)
+            cases = {
+                row["complaint_id"]: CaseState(
+                    row["complaint_id"], row["version"], row["status"],
+                    orjson.loads(row["snapshot"]),
+                )
+                for row in await conn.fetch(
+                    "SELECT complaint_id, version, status, snapshot::text AS snapshot"
+                    " FROM complaints WHERE complaint_id = ANY($1::text[])",
+                    complaint_ids,
+                )
+            }
+            stored = {
+                row["event_id"]: _appended_from_row(row, duplicate=True)
+                for row in await conn.fetch(
+                    f"SELECT {_APPENDED_COLUMNS} FROM events WHERE event_id = ANY($1::text[])",
+                    event_ids,
+                )
+            }
+            accepted: list[tuple[int, Decision]] = []
+            first_in_group: dict[str, int] = {}
+            for index in order:
+                event = group[index].event
+                if event.event_id in stored:
+                    outcomes[index] = stored[event.event_id]
+                    continue
+                if event.event_id in first_in_group:
+                    continue  # resolved below from the first item with this id
+                first_in_group[event.event_id] = index
+                case = cases.get(event.complaint_id)
+                try:
+                    decision = group[index].check(case, event, accepted_at)
+                except Exception as refusal:  # noqa: BLE001 - each item's refusal is its own
+                    outcomes[index] = refusal
+                    continue
+                cases[event.complaint_id] = decision.case
+                accepted.append((index, decision))
+            if accepted:
+                await self._insert_txn(conn, group, accepted, cases, accepted_at, outcomes)
+        for index, item in enumerate(group):
+            if outcomes[index] is None:
+                first = outcomes[first_in_group[item.event.event_id]]
+                outcomes[index] = (
+                    dataclasses.replace(first, duplicate=True)
+                    if isinstance(first, Appended) else first
+                )
+        return outcomes  # type: ignore[return-value]
+
+    async def _insert_txn(
+        self,
+        conn: asyncpg.Connection,
+        group: list[_Item],
+        accepted: list[tuple[int, Decision]],
+        cases: dict[str, CaseState],
+        accepted_at: datetime,
+        outcomes: list[Appended | Exception | None],
+    ) -> None:
+        # Positions are taken last, just before the inserts; the counter row stays locked until
+        # COMMIT, so positions are dense and a reader never sees a later one commit first.
+        last = await conn.fetchval(
+            "UPDATE feed_counter SET last = last + $1 RETURNING last", len(accepted)
+        )
+        first_position = last - len(accepted) + 1
+        columns: dict[str, list[Any]] = {name: [] for name in _INSERT_COLUMNS}
+        last_position: dict[str, int] = {}
+        for offset, (index, decision) in enumerate(accepted):
+            event = group[index].event
+            position = first_position + offset
+            receipt = self._seal(event, position, accepted_at) if self._seal else None
+            for name, value in (
+                ("position", position), ("event_id", event.event_id),
+                ("complaint_id", event.complaint_id), ("version", event.version),
+                ("type", event.type), ("actor", event.actor), ("occurred_at", event.occurred_at),
+                ("body", event.body), ("event_sha256", event.event_sha256),
+                ("evidence_id", event.evidence_id), ("evidence_sha256", event.evidence_sha256),
+                ("flags", orjson.dumps(dict(decision.flags)).decode()), ("receipt", receipt),
+            ):
+                columns[name].append(value)
+            last_position[event.complaint_id] = position
+            outcomes[index] = Appended(
+                event.event_id, event.complaint_id, event.version, position, accepted_at,
+                event.actor, event.event_sha256, receipt,
+            )
+        inserted = await conn.fetchval(_INSERT_EVENTS, *columns.values(), accepted_at)
+        if inserted != len(accepted):
+            # The advisory locks make this impossible; if it happens, store nothing.
+            raise asyncpg.SerializationError("event insert conflicted despite locks")
+        touched = sorted(last_position)
+        await conn.execute(
+            _UPSERT_COMPLAINTS,
+            touched,
+            [cases[c].version for c in touched],
+            [cases[c].status for c in touched],
+            [orjson.dumps(dict(cases[c].snapshot)).decode() for c in touched],
+            accepted_at,
+            [last_position[c] for c in touched],
+        )
+        # Delivered at COMMIT, carrying the highest position now visible.
+        await conn.execute("SELECT pg_notify($1, $2)", FEED_CHANNEL, str(last))
+
+    async def get_by_event_id(self, event_id: str) -> Appended | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_APPENDED_COLUMNS} FROM events WHERE event_id = $1", event_id
+        )
+        return _appended_from_row(row, duplicate=True) if row else None
+
+    async def get_case(self, complaint_id: str) -> CaseState | None:
+        row = await self._pool.fetchrow(
+            "SELECT complaint_id, version, status, snapshot::text AS snapshot"
+            " FROM complaints WHERE complaint_id = $1",
+            complaint_id,
+        )
+        if row is None:
+            return None
+        return CaseState(row["complaint_id"], row["version"], row["status"],
+                         orjson.loads(row["snapshot"]))
+
+
+_APPENDED_COLUMNS = (
+    "event_id, complaint_id, version, position, accepted_at, actor, event_sha256, receipt"
+)
+
+_INSERT_COLUMNS = (
+    "position", "event_id", "complaint_id", "version", "type", "actor", "occurred_at", "body",
+    "event_sha256", "evidence_id", "evidence_sha256", "flags", "receipt",
+)
+
+_INSERT_EVENTS = """
+WITH inserted AS (
+    INSERT INTO events (position, event_id, complaint_id, version, type, actor, occurred_at, body,
+                        event_sha256, evidence_id, evidence_sha256, flags, receipt, accepted_at)
+    SELECT p, e, c, v, t, a, o, b, s, ei, es, f::jsonb, r, $14::timestamptz
+    FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
+                $7::timestamptz[], $8::bytea[], $9::bytea[], $10::bigint[], $11::bytea[],
+                $12::text[], $13::text[]) AS u(p, e, c, v, t, a, o, b, s, ei, es, f, r)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT count(*) FROM inserted
+"""
+
+_UPSERT_COMPLAINTS = """
+INSERT INTO complaints (complaint_id, version, status, snapshot, created_at, updated_at,
+                        last_position)
+SELECT c, v, s, j::jsonb, $5, $5, p
+FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $6::bigint[]) AS u(c, v, s, j, p)
+ON CONFLICT (complaint_id) DO UPDATE
+SET version = EXCLUDED.version, status = EXCLUDED.status, snapshot = EXCLUDED.snapshot,
+    updated_at = EXCLUDED.updated_at, last_position = EXCLUDED.last_position
+"""
+
+
+def _appended_from_row(row: Mapping[str, Any], *, duplicate: bool) -> Appended:
+    return Appended(
+        row["event_id"], row["complaint_id"], row["version"], row["position"],
+        row["accepted_at"], row["actor"], bytes(row["event_sha256"]), row["receipt"],
+        duplicate=duplicate,
+    )

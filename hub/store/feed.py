@@ -1,0 +1,54 @@
+"""Reading the feed: events in position order, after an exclusive cursor."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+import asyncpg
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedItem:
+    position: int
+    event_id: str
+    complaint_id: str
+    version: int
+    type: str
+    actor: str
+    accepted_at: datetime
+    body: bytes
+    receipt: str | None
+
+
+async def read_feed(
+    pool: asyncpg.Pool, *, after: int, upto: int | None = None, limit: int = 100
+) -> tuple[list[FeedItem], int, bool]:
+    """Items with after < position <= upto, at most `limit`; returns (items, next, limited).
+
+    Positions are taken under the counter's row lock and become visible only at COMMIT, in
+    order, so nothing can later appear below a position a reader has passed.
+    """
+    rows = await pool.fetch(
+        "SELECT position, event_id, complaint_id, version, type, actor, accepted_at, body, receipt"
+        " FROM events WHERE position > $1 AND ($2::bigint IS NULL OR position <= $2)"
+        " ORDER BY position LIMIT $3",
+        after,
+        upto,
+        limit + 1,
+    )
+    limited = len(rows) > limit
+    items = [
+        FeedItem(
+            r["position"], r["event_id"], r["complaint_id"], r["version"], r["type"], r["actor"],
+            r["accepted_at"], bytes(r["body"]), r["receipt"],
+        )
+        for r in rows[:limit]
+    ]
+    next_cursor = items[-1].position if items else after
+    return items, next_cursor, limited
+
+
+async def head_position(pool: asyncpg.Pool) -> int:
+    """The highest committed position."""
+    return int(await pool.fetchval("SELECT coalesce(max(position), 0) FROM events"))

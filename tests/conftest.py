@@ -1,0 +1,112 @@
+"""Shared fixtures: a real PostgreSQL (embedded unless COMPLAINT_HUB_TEST_DATABASE_URL), a fresh
+database per test cloned from a migrated template, and the real app on a loopback server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from hub.app import create_app
+from hub.settings import Settings
+from hub.store.migrate import migrate
+
+TEMPLATE_DB = "complaint_hub_template"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """The PostgreSQL server the tests use (its maintenance database URL)."""
+    configured = os.environ.get("COMPLAINT_HUB_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    from hub.store.embedded import start_embedded
+
+    # A short path: the server's Unix socket lives in it.
+    data_dir = Path(tempfile.mkdtemp(prefix="chpg", dir="/tmp"))
+    server, url = start_embedded(data_dir)
+    try:
+        yield url
+    finally:
+        server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def template_url(server_url: str) -> str:
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB}")
+        await admin.execute(f"CREATE DATABASE {TEMPLATE_DB}")
+    finally:
+        await admin.close()
+    url = _with_database(server_url, TEMPLATE_DB)
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return url
+
+
+@pytest.fixture
+async def database_url(server_url: str, template_url: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test, cloned from the template (cheap)."""
+    name = "t_" + uuid.uuid4().hex[:16]
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")
+    finally:
+        await admin.close()
+    yield _with_database(server_url, name)
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection to the test's database, for checking what was (not) written."""
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        log_format="console",
+        max_body_bytes=64 * 1024,
+        pool_size=5,
+        webhook_allow_private=True,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> web.Application:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: web.Application) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
+        yield test_client
