@@ -1,0 +1,59 @@
+"""Run real hub processes for multi-process tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"hub at {url} not ready within {timeout_s}s")
+
+
+@contextlib.contextmanager
+def hub_process(env: Mapping[str, str], log_path: Path) -> Iterator[str]:
+    """A `complaint-hub serve` child process; yields its base URL, stops it with SIGTERM."""
+    port = free_port()
+    child_env = {**os.environ, **env, "COMPLAINT_HUB_PORT": str(port),
+                 "COMPLAINT_HUB_HOST": "127.0.0.1", "PYTHONPATH": str(REPO)}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "serve"], env=child_env, stdout=log, stderr=log,
+            cwd=REPO,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(url)
+            yield url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
