@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._pg import bench_database  # noqa: E402
-from hub.store.events import EventStore, PendingEvent  # noqa: E402
-from hub.store.pool import create_pool  # noqa: E402
+from bench._pg import bench_database
+from hub.store.events import EventStore, PendingEvent
+from hub.store.pool import create_pool
 
 
 def _event(complaint_id: str, version: int) -> PendingEvent:
@@ -30,8 +30,16 @@ def _event(complaint_id: str, version: int) -> PendingEvent:
         f'{{"complaint_id":"{complaint_id}","data":{{}},"event_id":"{event_id}",'
         f'"occurred_at":"2026-11-11T10:00:00+08:00","type":"case.note_added","version":{version}}}'
     ).encode()
-    return PendingEvent(event_id, complaint_id, version, "case.note_added", "bench",
-                        datetime.now(UTC), body, hashlib.sha256(body).digest())
+    return PendingEvent(
+        event_id,
+        complaint_id,
+        version,
+        "case.note_added",
+        "bench",
+        datetime.now(UTC),
+        body,
+        hashlib.sha256(body).digest(),
+    )
 
 
 async def run_mode(dsn: str, *, label: str, max_items: int, writers: int, appends: int) -> float:
@@ -62,10 +70,12 @@ async def main() -> None:
     async with bench_database(args.database_url) as dsn:
         # Warm up the server and the pool once, so neither mode pays for it.
         await run_mode(dsn, label="warm", max_items=500, writers=10, appends=200)
-        grouped = await run_mode(dsn, label="group", max_items=500, writers=args.writers,
-                                 appends=args.appends)
-        single = await run_mode(dsn, label="single", max_items=1, writers=args.writers,
-                                appends=args.appends)
+        grouped = await run_mode(
+            dsn, label="group", max_items=500, writers=args.writers, appends=args.appends
+        )
+        single = await run_mode(
+            dsn, label="single", max_items=1, writers=args.writers, appends=args.appends
+        )
     print(f"writers={args.writers} appends={args.appends}")
     print(f"group commit:           {grouped:8.0f} appends/s")
     print(f"one transaction/append: {single:8.0f} appends/s")

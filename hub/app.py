@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.api.auth import signature_middleware
 from hub.appkeys import SETTINGS
 from hub.middlewares import request_context_middleware
 from hub.problems import problem_middleware
 from hub.routes import setup_routes
 from hub.settings import Settings
+from hub.signer import signer_ctx
 from hub.store.resources import database_ctx, event_store_ctx
+from hub.trust_resources import trust_ctx
 
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[request_context_middleware, problem_middleware],
+        middlewares=[request_context_middleware, problem_middleware, signature_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.append(database_ctx)
-    app.cleanup_ctx.append(event_store_ctx)
+    # Order matters: each context may use what the ones before it opened.
+    app.cleanup_ctx.extend([database_ctx, event_store_ctx, signer_ctx, trust_ctx])
     setup_routes(app)
     return app

@@ -23,7 +23,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_format, settings.log_level)
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}"
-    database = "embedded PostgreSQL in " + str(settings.data_dir) if settings.embedded else "PostgreSQL"
+    database = (
+        "embedded PostgreSQL in " + str(settings.data_dir) if settings.embedded else "PostgreSQL"
+    )
 
     async def announce(_: web.Application) -> None:
         print(f"complaint-hub {__version__} listening on {url} ({database})", flush=True)

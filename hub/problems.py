@@ -87,8 +87,32 @@ class EventIdReused(Problem):
     slug, title, status = "event-id-reused", "Event id reused", 409
 
 
+class IdConflict(Problem):
+    slug, title, status = "id-conflict", "Identifier conflict", 409
+
+
 class InvalidRecord(Problem):
     slug, title, status = "invalid-record", "Invalid record", 422
+
+
+class Unauthorized(Problem):
+    """Authentication failed; `slug` names exactly what (signature, key, nonce, ...)."""
+
+    title, status = "Unauthorized", 401
+
+    def __init__(self, slug: str, detail: str, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        self.slug = slug  # type: ignore[misc]
+
+
+class Forbidden(Problem):
+    """Authenticated, but not allowed; `slug` names the rule."""
+
+    title, status = "Forbidden", 403
+
+    def __init__(self, slug: str, detail: str, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        self.slug = slug  # type: ignore[misc]
 
 
 class NotReady(Problem):

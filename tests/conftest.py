@@ -110,3 +110,53 @@ async def app(settings: Settings) -> web.Application:
 async def client(app: web.Application) -> AsyncIterator[TestClient]:
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         yield test_client
+
+
+# -- participants with real keys, and the SDK as their signing client --------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "schemas" / "examples"
+
+
+def example(event_type: str, **overrides: object) -> dict[str, object]:
+    """A realistic, valid event from schemas/examples, with top-level fields replaced."""
+    import json
+
+    document: dict[str, object] = json.loads((EXAMPLES / f"{event_type}.json").read_text())
+    document.update(overrides)
+    return document
+
+
+@pytest.fixture
+def hub_base_url(client: TestClient) -> str:
+    return str(client.make_url("")).rstrip("/")
+
+
+@pytest.fixture
+def enrol(app: web.Application, client: TestClient, hub_base_url: str):  # type: ignore[no-untyped-def]
+    """Register a participant with a fresh Ed25519 key; returns a HubClient signing as it."""
+    from hub.appkeys import PARTICIPANTS
+    from hub.client import HubClient
+    from hub.crypto.keys import generate_private_key, public_key_raw
+    from hub.store.participants import Participant
+
+    async def _enrol(
+        participant_id: str,
+        role: str,
+        *,
+        platform: str | None = None,
+        regions: tuple[str, ...] = (),
+        kid: str | None = None,
+    ) -> HubClient:
+        store = app[PARTICIPANTS]
+        if await store.get(participant_id) is None:
+            await store.add(
+                Participant(
+                    participant_id, participant_id.title(), role, platform, regions, None, True
+                )
+            )
+        key = generate_private_key()
+        kid = kid or f"{participant_id}-{uuid.uuid4().hex[:6]}"
+        await store.add_key(participant_id, kid, public_key_raw(key.public_key()))
+        return HubClient(hub_base_url, kid, key, session=client.session)
+
+    return _enrol

@@ -39,11 +39,19 @@ def wait_ready(url: str, timeout_s: float = 30.0) -> None:
 def hub_process(env: Mapping[str, str], log_path: Path) -> Iterator[str]:
     """A `complaint-hub serve` child process; yields its base URL, stops it with SIGTERM."""
     port = free_port()
-    child_env = {**os.environ, **env, "COMPLAINT_HUB_PORT": str(port),
-                 "COMPLAINT_HUB_HOST": "127.0.0.1", "PYTHONPATH": str(REPO)}
+    child_env = {
+        **os.environ,
+        **env,
+        "COMPLAINT_HUB_PORT": str(port),
+        "COMPLAINT_HUB_HOST": "127.0.0.1",
+        "PYTHONPATH": str(REPO),
+    }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", "serve"], env=child_env, stdout=log, stderr=log,
+            [sys.executable, "-m", "hub.cli", "serve"],
+            env=child_env,
+            stdout=log,
+            stderr=log,
             cwd=REPO,
         )
         url = f"http://127.0.0.1:{port}"

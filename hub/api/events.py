@@ -1,53 +1,53 @@
-"""POST /v1/events: one canonical event."""
+"""POST /v1/events: one canonical event, signed by its actor."""
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
 from typing import Any
 
-import orjson
 from aiohttp import web
 
-from hub.api.body import read_json
-from hub.appkeys import EVENT_STORE
-from hub.problems import InvalidRecord
-from hub.store.events import Appended, PendingEvent
-
-
-def _pending_from(doc: Any, actor: str) -> PendingEvent:
-    if not isinstance(doc, dict):
-        raise InvalidRecord("the body must be a JSON object", pointer="")
-    for name, kind in (("event_id", str), ("complaint_id", str), ("version", int),
-                       ("type", str), ("occurred_at", str)):
-        if not isinstance(doc.get(name), kind):
-            raise InvalidRecord(f"/{name} is required and must be a {kind.__name__}",
-                                pointer=f"/{name}")
-    try:
-        occurred_at = datetime.fromisoformat(doc["occurred_at"])
-    except ValueError as err:
-        raise InvalidRecord("/occurred_at must be RFC 3339", pointer="/occurred_at") from err
-    body = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
-    return PendingEvent(
-        event_id=doc["event_id"], complaint_id=doc["complaint_id"], version=doc["version"],
-        type=doc["type"], actor=actor, occurred_at=occurred_at, body=body,
-        event_sha256=hashlib.sha256(body).digest(),
-    )
+from hub.api.body import parse_json
+from hub.appkeys import ACTOR, CHECKS, EVENT_STORE, EVIDENCE, RAW_BODY
+from hub.intake import Idempotency, build_pending, idempotency_verdict
+from hub.problems import EventIdReused, IdConflict
+from hub.store.events import Appended
 
 
 def appended_json(appended: Appended) -> dict[str, Any]:
+    from hub.crypto.receipts import rfc3339
+
     return {
         "event_id": appended.event_id,
         "complaint_id": appended.complaint_id,
         "version": appended.version,
         "position": appended.position,
-        "accepted_at": appended.accepted_at.isoformat(),
+        "accepted_at": rfc3339(appended.accepted_at),
         "receipt": appended.receipt,
     }
 
 
-async def post_event(request: web.Request) -> web.Response:
-    doc = await read_json(request)
-    pending = _pending_from(doc, actor="anonymous")
-    appended = await request.app[EVENT_STORE].append(pending)
+def _respond(appended: Appended, pending_sha256: bytes, actor: str) -> web.Response:
+    verdict = idempotency_verdict(appended, actor=actor, event_sha256=pending_sha256)
+    if verdict is Idempotency.OTHER_ACTOR:
+        raise IdConflict("this event_id cannot be used; choose a new one")
+    if verdict is Idempotency.OTHER_DIGEST:
+        raise EventIdReused(
+            f"event_id {appended.event_id} was already accepted with a different body; "
+            "a retry must resend the same event, a new event needs a new event_id",
+            position=appended.position,
+        )
     return web.json_response(appended_json(appended), status=200 if appended.duplicate else 201)
+
+
+async def post_event(request: web.Request) -> web.Response:
+    doc = parse_json(request[RAW_BODY], request.content_type)
+    actor = request[ACTOR]
+    store = request.app[EVENT_STORE]
+    pending = build_pending(doc, actor.participant_id, request[EVIDENCE])
+    # Idempotency before anything else: a retry after a lost response gets its receipt even
+    # when later events have moved the case on since.
+    stored = await store.get_by_event_id(pending.event_id)
+    if stored is not None:
+        return _respond(stored, pending.event_sha256, actor.participant_id)
+    appended = await store.append(pending, request.app[CHECKS].for_actor(actor))
+    return _respond(appended, pending.event_sha256, actor.participant_id)

@@ -26,7 +26,7 @@ def content_digest_header(body: bytes, alg: str = "sha-256") -> str:
 
 
 def verify_content_digest(header_value: str, body: bytes) -> None:
-    """Raise unless every known digest in `header_value` matches `body` (at least one must be known)."""
+    """Raise unless every known digest in `header_value` matches `body`; one must be known."""
     field = http_sfv.Dictionary()
     try:
         field.parse(header_value.encode("ascii"))
@@ -44,5 +44,6 @@ def verify_content_digest(header_value: str, body: bytes) -> None:
             raise DigestMalformed(f"Content-Digest {alg} must be a byte sequence like :<base64>:")
         if not hmac.compare_digest(member.value, ALGORITHMS[alg](body).digest()):
             raise DigestMismatch(
-                f"Content-Digest {alg} does not match the body; compute it over the exact bytes sent"
+                f"Content-Digest {alg} does not match the body; "
+                "compute it over the exact bytes sent"
             )

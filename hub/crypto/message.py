@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -38,10 +39,20 @@ class Component:
     @property
     def identifier(self) -> str:
         """The serialized identifier that starts this component's line in the signature base."""
+        if not self.params:
+            return _serialize_name(self.name)
         item = http_sfv.Item(self.name)
         for key, value in self.params:
             item.params[key] = value
         return str(item)
+
+
+# Senders repeat the same few names on every request; serialising them is most of the cost of
+# building a base, so the results are remembered. Only parameterless names are cached: in a
+# cache key True == 1, and ";req" must not stand in for ";req=1".
+@functools.lru_cache(maxsize=1024)
+def _serialize_name(name: str) -> str:
+    return str(http_sfv.Item(name))
 
 
 def normalise_authority(authority: str, scheme: str) -> str:
@@ -130,7 +141,9 @@ class MessageView:
             return self._derived(name)
         lines = self.headers.get(name)
         if lines is None:
-            raise ComponentMissing(f"covered field {name!r} is not in the message; send it or stop covering it")
+            raise ComponentMissing(
+                f"covered field {name!r} is not in the message; send it or stop covering it"
+            )
         # RFC 9421 section 2.1: trim each field line, join them with ", ".
         return ", ".join(line.strip(" \t") for line in lines)
 
@@ -156,4 +169,4 @@ class MessageView:
         query = self.query or "?"
         if name == "@query":
             return query
-        return f"{self.scheme.lower()}://{authority}{self.path or '/'}{query if self.has_query else ''}"
+        return f"{self.scheme.lower()}://{authority}{self.path or '/'}{self.query}"

@@ -133,8 +133,11 @@ def open_deadlines(facts: CaseFacts, calendar: WorkingCalendar) -> list[Deadline
 
     status = facts.status
     if not facts.odr and status is Status.FILED:
-        add(DeadlineName.ACCEPTANCE_DECISION, facts.received_on,
-            rules.acceptance_decision_working_days)
+        add(
+            DeadlineName.ACCEPTANCE_DECISION,
+            facts.received_on,
+            rules.acceptance_decision_working_days,
+        )
     if facts.odr and status in _ODR_NEGOTIATING:
         add(DeadlineName.ODR_NEGOTIATION, facts.received_on, rules.odr_negotiation_working_days)
     if not facts.odr and status in _NEGOTIATING and facts.routed_on is not None:
@@ -146,8 +149,11 @@ def open_deadlines(facts: CaseFacts, calendar: WorkingCalendar) -> list[Deadline
         else:
             found.append(Deadline(DeadlineName.MEDIATION_LIMIT, start, False))
     if status is Status.MEDIATED and facts.mediation_concluded_on is not None:
-        add(DeadlineName.PARTIES_NOTIFIED, facts.mediation_concluded_on,
-            rules.parties_notified_working_days)
+        add(
+            DeadlineName.PARTIES_NOTIFIED,
+            facts.mediation_concluded_on,
+            rules.parties_notified_working_days,
+        )
     return found
 
 
@@ -197,4 +203,6 @@ def breached(deadlines: list[Deadline], today: dt.date) -> list[Deadline]:
     Never a provisional one: a breach counts against a party's timeliness, and a date computed
     without the year's holiday table may move once the table arrives.
     """
-    return [deadline for deadline in deadlines if not deadline.provisional and today > deadline.due_on]
+    return [
+        deadline for deadline in deadlines if not deadline.provisional and today > deadline.due_on
+    ]

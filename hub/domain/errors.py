@@ -138,3 +138,11 @@ class InvalidAmount(InvalidData):
 
 class HolidayTableInvalid(InvalidData):
     code = "holiday_table_invalid"
+
+
+class BureauHandlesCase(NotAuthorised):
+    code = "bureau_handles_case"
+
+
+class DelegationNotConsented(InvalidData):
+    code = "delegation_not_consented"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
-
 from aiohttp import web
 
 from hub.appkeys import POOL

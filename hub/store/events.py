@@ -10,6 +10,7 @@ processes appending to crossed sets of cases never deadlock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +22,7 @@ import orjson
 import structlog
 
 from hub.problems import ServiceUnavailable, StaleVersion
+from hub.store.evidence import Evidence, insert_evidence_txn
 
 log = structlog.get_logger("hub.store.events")
 
@@ -43,8 +45,11 @@ class PendingEvent:
     occurred_at: datetime
     body: bytes  # canonical JSON of the envelope, computed once
     event_sha256: bytes
-    evidence_id: int | None = None
-    evidence_sha256: bytes | None = None
+    evidence: Evidence | None = None
+
+    @property
+    def evidence_sha256(self) -> bytes | None:
+        return self.evidence.sha256 if self.evidence else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,16 +155,11 @@ class EventStore:
     async def close(self) -> None:
         """Stop taking items, commit what is queued, then stop the writer."""
         self._closing = True
-        while not self._queue.empty() or self._busy:
-            await asyncio.sleep(0.005)
+        await self._queue.join()
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
-
-    _busy = False
 
     async def append(self, event: PendingEvent, check: Check = chain_check) -> Appended:
         """Append one event; returns after its group has committed (or raises its refusal)."""
@@ -193,9 +193,8 @@ class EventStore:
         loop = asyncio.get_running_loop()
         while True:
             first = await self._queue.get()
-            self._busy = True
+            group = [first]
             try:
-                group = [first]
                 deadline = loop.time() + self._max_wait_s
                 while len(group) < self._max_items:
                     try:
@@ -212,7 +211,8 @@ class EventStore:
                         break
                 await self._commit_group(group)
             finally:
-                self._busy = False
+                for _ in group:
+                    self._queue.task_done()
 
     async def _commit_group(self, group: list[_Item]) -> None:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
@@ -242,8 +242,10 @@ class EventStore:
 
     async def _try_group(self, group: list[_Item]) -> list[Appended | Exception]:
         accepted_at = self._clock()
-        order = sorted(range(len(group)), key=lambda i: (group[i].event.complaint_id,
-                                                         group[i].event.version, i))
+        order = sorted(
+            range(len(group)),
+            key=lambda i: (group[i].event.complaint_id, group[i].event.version, i),
+        )
         complaint_ids = sorted({item.event.complaint_id for item in group})
         event_ids = sorted({item.event.event_id for item in group})
         keys = sorted(
@@ -252,10 +254,14 @@ class EventStore:
         outcomes: list[Appended | Exception | None] = [None] * len(group)
         async with self._pool.acquire() as conn, conn.transaction():
             # Rows are locked in array order, the same sorted order in every process.
-            await conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys)
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys
+            )
             cases = {
                 row["complaint_id"]: CaseState(
-                    row["complaint_id"], row["version"], row["status"],
+                    row["complaint_id"],
+                    row["version"],
+                    row["status"],
                     orjson.loads(row["snapshot"]),
                 )
                 for row in await conn.fetch(
@@ -284,7 +290,7 @@ class EventStore:
                 case = cases.get(event.complaint_id)
                 try:
                     decision = group[index].check(case, event, accepted_at)
-                except Exception as refusal:  # noqa: BLE001 - each item's refusal is its own
+                except Exception as refusal:
                     outcomes[index] = refusal
                     continue
                 cases[event.complaint_id] = decision.case
@@ -296,7 +302,8 @@ class EventStore:
                 first = outcomes[first_in_group[item.event.event_id]]
                 outcomes[index] = (
                     dataclasses.replace(first, duplicate=True)
-                    if isinstance(first, Appended) else first
+                    if isinstance(first, Appended)
+                    else first
                 )
         return outcomes  # type: ignore[return-value]
 
@@ -315,6 +322,20 @@ class EventStore:
             "UPDATE feed_counter SET last = last + $1 RETURNING last", len(accepted)
         )
         first_position = last - len(accepted) + 1
+        evidences = list(
+            {id(e): e for e in (group[i].event.evidence for i, _ in accepted) if e}.values()
+        )
+        evidence_ids = (
+            dict(
+                zip(
+                    (id(e) for e in evidences),
+                    await insert_evidence_txn(conn, evidences),
+                    strict=True,
+                )
+            )
+            if evidences
+            else {}
+        )
         columns: dict[str, list[Any]] = {name: [] for name in _INSERT_COLUMNS}
         last_position: dict[str, int] = {}
         for offset, (index, decision) in enumerate(accepted):
@@ -322,18 +343,31 @@ class EventStore:
             position = first_position + offset
             receipt = self._seal(event, position, accepted_at) if self._seal else None
             for name, value in (
-                ("position", position), ("event_id", event.event_id),
-                ("complaint_id", event.complaint_id), ("version", event.version),
-                ("type", event.type), ("actor", event.actor), ("occurred_at", event.occurred_at),
-                ("body", event.body), ("event_sha256", event.event_sha256),
-                ("evidence_id", event.evidence_id), ("evidence_sha256", event.evidence_sha256),
-                ("flags", orjson.dumps(dict(decision.flags)).decode()), ("receipt", receipt),
+                ("position", position),
+                ("event_id", event.event_id),
+                ("complaint_id", event.complaint_id),
+                ("version", event.version),
+                ("type", event.type),
+                ("actor", event.actor),
+                ("occurred_at", event.occurred_at),
+                ("body", event.body),
+                ("event_sha256", event.event_sha256),
+                ("evidence_id", evidence_ids.get(id(event.evidence))),
+                ("evidence_sha256", event.evidence_sha256),
+                ("flags", orjson.dumps(dict(decision.flags)).decode()),
+                ("receipt", receipt),
             ):
                 columns[name].append(value)
             last_position[event.complaint_id] = position
             outcomes[index] = Appended(
-                event.event_id, event.complaint_id, event.version, position, accepted_at,
-                event.actor, event.event_sha256, receipt,
+                event.event_id,
+                event.complaint_id,
+                event.version,
+                position,
+                accepted_at,
+                event.actor,
+                event.event_sha256,
+                receipt,
             )
         inserted = await conn.fetchval(_INSERT_EVENTS, *columns.values(), accepted_at)
         if inserted != len(accepted):
@@ -366,8 +400,9 @@ class EventStore:
         )
         if row is None:
             return None
-        return CaseState(row["complaint_id"], row["version"], row["status"],
-                         orjson.loads(row["snapshot"]))
+        return CaseState(
+            row["complaint_id"], row["version"], row["status"], orjson.loads(row["snapshot"])
+        )
 
 
 _APPENDED_COLUMNS = (
@@ -375,8 +410,19 @@ _APPENDED_COLUMNS = (
 )
 
 _INSERT_COLUMNS = (
-    "position", "event_id", "complaint_id", "version", "type", "actor", "occurred_at", "body",
-    "event_sha256", "evidence_id", "evidence_sha256", "flags", "receipt",
+    "position",
+    "event_id",
+    "complaint_id",
+    "version",
+    "type",
+    "actor",
+    "occurred_at",
+    "body",
+    "event_sha256",
+    "evidence_id",
+    "evidence_sha256",
+    "flags",
+    "receipt",
 )
 
 _INSERT_EVENTS = """
@@ -406,7 +452,13 @@ SET version = EXCLUDED.version, status = EXCLUDED.status, snapshot = EXCLUDED.sn
 
 def _appended_from_row(row: Mapping[str, Any], *, duplicate: bool) -> Appended:
     return Appended(
-        row["event_id"], row["complaint_id"], row["version"], row["position"],
-        row["accepted_at"], row["actor"], bytes(row["event_sha256"]), row["receipt"],
+        row["event_id"],
+        row["complaint_id"],
+        row["version"],
+        row["position"],
+        row["accepted_at"],
+        row["actor"],
+        bytes(row["event_sha256"]),
+        row["receipt"],
         duplicate=duplicate,
     )

@@ -40,8 +40,15 @@ async def read_feed(
     limited = len(rows) > limit
     items = [
         FeedItem(
-            r["position"], r["event_id"], r["complaint_id"], r["version"], r["type"], r["actor"],
-            r["accepted_at"], bytes(r["body"]), r["receipt"],
+            r["position"],
+            r["event_id"],
+            r["complaint_id"],
+            r["version"],
+            r["type"],
+            r["actor"],
+            r["accepted_at"],
+            bytes(r["body"]),
+            r["receipt"],
         )
         for r in rows[:limit]
     ]

@@ -9,8 +9,8 @@ import structlog
 from aiohttp import web
 
 from hub.appkeys import DATABASE_URL, EVENT_STORE, POOL, SETTINGS
-from hub.store.events import EventStore
 from hub.store.embedded import start_embedded
+from hub.store.events import EventStore
 from hub.store.migrate import migrate
 from hub.store.pool import create_pool
 

@@ -22,8 +22,13 @@ def pending(complaint_id: str, version: int, event_id: str | None = None) -> Pen
     event_id = event_id or str(uuid.uuid4())
     body = f'{{"complaint_id":"{complaint_id}","event_id":"{event_id}","version":{version}}}'
     return PendingEvent(
-        event_id=event_id, complaint_id=complaint_id, version=version, type="case.note_added",
-        actor="tester", occurred_at=NOW, body=body.encode(),
+        event_id=event_id,
+        complaint_id=complaint_id,
+        version=version,
+        type="case.note_added",
+        actor="tester",
+        occurred_at=NOW,
+        body=body.encode(),
         event_sha256=hashlib.sha256(body.encode()).digest(),
     )
 
@@ -60,7 +65,8 @@ async def test_reused_event_id_in_a_group_returns_the_stored_event(store: EventS
         [pending(f"D{i}", 1) for i in range(24)] + [pending("C9", 1, event_id=first.event_id)]
     )
     duplicate = results[-1]
-    assert isinstance(duplicate, Appended) and duplicate.duplicate
+    assert isinstance(duplicate, Appended)
+    assert duplicate.duplicate
     assert duplicate.position == first.position
     assert duplicate.complaint_id == "C1"
 
@@ -106,19 +112,26 @@ async def test_crossed_groups_from_two_stores_never_deadlock(database_url: str) 
     try:
         async with asyncio.timeout(60):
             counts = await asyncio.gather(
-                writer(stores[0], cases, 15), writer(stores[1], list(reversed(cases)), 15),
+                writer(stores[0], cases, 15),
+                writer(stores[1], list(reversed(cases)), 15),
                 writer(stores[0], cases[::2] + cases[1::2], 15),
                 writer(stores[1], cases[1::2] + cases[::2], 15),
             )
         conn = await asyncpg.connect(database_url)
         try:
-            positions = [r["position"] for r in await conn.fetch(
-                "SELECT position FROM events ORDER BY position")]
+            positions = [
+                r["position"]
+                for r in await conn.fetch("SELECT position FROM events ORDER BY position")
+            ]
             assert positions == list(range(1, sum(counts) + 1))
             for complaint_id in cases:
-                versions = [r["version"] for r in await conn.fetch(
-                    "SELECT version FROM events WHERE complaint_id = $1 ORDER BY position",
-                    complaint_id)]
+                versions = [
+                    r["version"]
+                    for r in await conn.fetch(
+                        "SELECT version FROM events WHERE complaint_id = $1 ORDER BY position",
+                        complaint_id,
+                    )
+                ]
                 assert versions == list(range(1, len(versions) + 1))
         finally:
             await conn.close()

@@ -35,8 +35,13 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(
     env = {**os.environ, "COMPLAINT_HUB_DATABASE_URL": empty_database, "PYTHONPATH": str(REPO)}
     processes = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hub.cli", "migrate", env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "migrate",
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         for _ in range(2)
     ]
@@ -55,7 +60,10 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(
 def test_bad_setting_exits_2_with_one_line() -> None:
     env = {**os.environ, "COMPLAINT_HUB_PORT": "eighty", "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "version"], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "hub.cli", "version"],
+        env=env,
+        capture_output=True,
+        text=True,
         check=False,
     )
     assert result.returncode == 2

@@ -1,0 +1,23 @@
+"""GET /.well-known/jwks.json: the hub's public keys, old ones included."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from hub.appkeys import HUB_KEYS
+from hub.crypto.keys import public_jwk
+from hub.signer import JWKS_MAX_AGE_S
+
+
+async def get_jwks(request: web.Request) -> web.Response:
+    keys = await request.app[HUB_KEYS].all()
+    document = {
+        "keys": [
+            public_jwk(Ed25519PublicKey.from_public_bytes(key.public_key), key.kid) for key in keys
+        ]
+    }
+    response = web.json_response(document)
+    # A new key signs only after this lifetime has passed (hub.signer), so caches stay correct.
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_S}"
+    return response

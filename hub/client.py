@@ -1,0 +1,194 @@
+"""The client SDK: signs every request (RFC 9421, a fresh nonce each) and verifies receipts.
+
+async with HubClient("https://hub.example", kid="jd-2026", private_key=key) as hub:
+    accepted = await hub.post_event(event)      # receipt verified against the hub's JWKS
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from yarl import URL
+
+from hub.crypto.httpsig import sign_request
+from hub.crypto.jcs import canonical_json
+from hub.crypto.keys import load_public_key
+from hub.crypto.receipts import verify_receipt
+
+
+class HubError(Exception):
+    """The hub refused a request; `problem` is its RFC 9457 body."""
+
+    def __init__(self, status: int, problem: Mapping[str, Any]) -> None:
+        super().__init__(f"{status} {problem.get('type', '')}: {problem.get('detail', '')}")
+        self.status = status
+        self.problem = dict(problem)
+
+    @property
+    def slug(self) -> str:
+        return str(self.problem.get("type", "")).rsplit("/", 1)[-1]
+
+
+@dataclasses.dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+class HubClient:
+    def __init__(
+        self,
+        base_url: str,
+        kid: str,
+        private_key: Ed25519PrivateKey,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        signed_authority: str | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.kid = kid
+        self._private_key = private_key
+        self._session = session
+        self._own_session = session is None
+        # The origin to sign for when it differs from where requests go (a proxy in between).
+        self._signed_origin = (signed_authority or self.base_url).rstrip("/")
+        self._hub_keys: dict[str, Ed25519PublicKey] = {}
+
+    async def __aenter__(self) -> HubClient:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    def signed_headers(
+        self,
+        method: str,
+        path_and_query: str,
+        body: bytes | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        all_headers = dict(headers or {})
+        if body:
+            all_headers.setdefault("Content-Type", "application/json")
+        all_headers.update(
+            sign_request(
+                method,
+                self._signed_origin + path_and_query,
+                all_headers,
+                body,
+                private_key=self._private_key,
+                kid=self.kid,
+            )
+        )
+        return all_headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        body: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Send a signed request; returns the response whatever its status."""
+        if json is not None:
+            body = orjson.dumps(json)
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None})
+        path_and_query = path + (f"?{query}" if query else "")
+        signed = self.signed_headers(method, path_and_query, body, headers)
+        url = URL(self.base_url + path_and_query, encoded=True)
+        async with self._http().request(method, url, data=body, headers=signed) as response:
+            return Response(response.status, dict(response.headers), await response.read())
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Like `request`, but returns the JSON body and raises HubError on a problem."""
+        response = await self.request(method, path, **kwargs)
+        if response.status >= 400:
+            try:
+                problem = response.json()
+            except orjson.JSONDecodeError:
+                problem = {"detail": response.body.decode(errors="replace")}
+            raise HubError(response.status, problem)
+        return response.json() if response.body else None
+
+    # the hub's voice ----------------------------------------------------------------------
+
+    async def hub_keys(self, *, refresh: bool = False) -> dict[str, Ed25519PublicKey]:
+        if refresh or not self._hub_keys:
+            async with self._http().get(self.base_url + "/.well-known/jwks.json") as response:
+                document = await response.json()
+            self._hub_keys = {
+                jwk["kid"]: load_public_key(orjson.dumps(jwk)) for jwk in document["keys"]
+            }
+        return self._hub_keys
+
+    async def verify_receipt(self, token: str) -> dict[str, Any]:
+        """The receipt's payload once its signature verifies (JWKS re-read for a new kid)."""
+        from hub.crypto.jws import decode_unverified_header
+
+        keys = await self.hub_keys()
+        if decode_unverified_header(token).get("kid") not in keys:
+            keys = await self.hub_keys(refresh=True)
+        return verify_receipt(token, keys)
+
+    # resources ----------------------------------------------------------------------------
+
+    async def post_event(self, event: Mapping[str, Any], *, verify: bool = True) -> dict[str, Any]:
+        """Send one event; returns the hub's answer with the receipt checked against the event."""
+        accepted: dict[str, Any] = await self.call("POST", "/v1/events", json=dict(event))
+        if verify:
+            payload = await self.verify_receipt(accepted["receipt"])
+            import hashlib
+
+            expected = hashlib.sha256(canonical_json(dict(event))).hexdigest()
+            if payload["event_sha256"] != expected or payload["event_id"] != event["event_id"]:
+                raise HubError(0, {"detail": "the receipt does not match the event sent"})
+            accepted["receipt_payload"] = payload
+        return accepted
+
+    async def get_complaint(self, complaint_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/v1/complaints/{complaint_id}")
+        return result
+
+    async def get_feed(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        wait: int | None = None,
+        types: str | None = None,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "GET", "/v1/feed", params={"after": after, "limit": limit, "wait": wait, "types": types}
+        )
+        return result

@@ -1,0 +1,344 @@
+"""The case snapshot as a pure fold over its events, and the decision on one more event.
+
+`decide` is what the write path calls for every incoming event: version check, authorisation,
+transition, data checks, then the new snapshot. `apply` is the fold alone, for rebuilding a
+snapshot from a stored chain whose events were decided already.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hub.domain.authorisation import (
+    CHANNEL_PLATFORM_ODR,
+    CONSUMER_VOICE,
+    Flags,
+    authorise,
+)
+from hub.domain.calendar import WorkingCalendar
+from hub.domain.deadlines import CaseFacts, Deadline, open_deadlines, rules_for
+from hub.domain.errors import (
+    ComplaintExists,
+    DelegationNotConsented,
+    GroundNotInForce,
+    IllegalTransition,
+    RoutedElsewhere,
+    StaleVersion,
+    UnknownComplaint,
+    UnknownOffer,
+)
+from hub.domain.lifecycle import EventType, Status, initial_status, next_status
+from hub.domain.roles import Actor, Role
+
+E = EventType
+
+# Mainland China keeps one offset all year (no daylight saving since 1991), so local dates of
+# legal facts need no tz database.
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def local_date(timestamp: str) -> dt.date:
+    """The Asia/Shanghai calendar date of an RFC 3339 timestamp with offset."""
+    moment = dt.datetime.fromisoformat(timestamp)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp without offset: {timestamp!r}")
+    return moment.astimezone(CHINA).date()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    complaint_id: str
+    version: int
+    status: Status
+    channel: str  # "bureau" or "platform_odr"
+    filer: str  # participant id of the filing channel, the only voice of the consumer
+    respondent_platform: str
+    region: str
+    received_at: str
+    filed_at: dt.datetime
+    updated_at: dt.datetime
+    category_level1: str
+    livestream: bool
+    demand_kind: str
+    amount_claimed_fen: int
+    category_level2: str | None = None
+    merchant_name: str | None = None
+    merchant_uscc: str | None = None
+    handling_bureau: str | None = None
+    mediator: str | None = None
+    court: str | None = None
+    amount_recovered_fen: int = 0
+    signed_for_on: dt.date | None = None
+    accepted_on: dt.date | None = None
+    routed_on: dt.date | None = None
+    mediation_started_on: dt.date | None = None
+    mediation_concluded_on: dt.date | None = None
+    offers: tuple[str, ...] = ()
+    resolution: str | None = None
+    outcome: str | None = None
+    rejection_ground: str | None = None
+    publication_consent: bool = False
+    delegated_mediation_consent: bool = False
+    platform_intervened: bool = False
+    self_reported: bool = False  # some consumer voice came from the respondent itself
+    confirmation_self_reported: bool = False
+    overridden_by_bureau: bool = False
+    deadlines: tuple[Deadline, ...] = ()
+    breached_deadlines: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def odr(self) -> bool:
+        return self.channel == CHANNEL_PLATFORM_ODR
+
+    @property
+    def received_on(self) -> dt.date:
+        return local_date(self.received_at)
+
+    @property
+    def rules(self) -> str:
+        return rules_for(self.received_on).name
+
+    def facts(self) -> CaseFacts:
+        return CaseFacts(
+            status=self.status,
+            odr=self.odr,
+            received_on=self.received_on,
+            accepted_on=self.accepted_on,
+            routed_on=self.routed_on,
+            mediation_started_on=self.mediation_started_on,
+            mediation_concluded_on=self.mediation_concluded_on,
+        )
+
+    def with_deadlines(self, calendar: WorkingCalendar) -> CaseView:
+        """The same case with its deadlines recomputed (e.g. after a holiday table arrived)."""
+        return replace(self, deadlines=tuple(open_deadlines(self.facts(), calendar)))
+
+    def to_json(self) -> dict[str, Any]:
+        """The snapshot document, valid against schemas/complaint-v1.json."""
+        respondent: dict[str, Any] = {"platform": self.respondent_platform}
+        if self.merchant_uscc is not None:
+            respondent["merchant"] = {"name": self.merchant_name, "uscc": self.merchant_uscc}
+        category: dict[str, Any] = {"level1": self.category_level1, "livestream": self.livestream}
+        if self.category_level2 is not None:
+            category["level2"] = self.category_level2
+        document: dict[str, Any] = {
+            "complaint_id": self.complaint_id,
+            "version": self.version,
+            "status": self.status.value,
+            "channel": self.channel,
+            "filer": self.filer,
+            "respondent": respondent,
+            "region": self.region,
+            "category": category,
+            "demand_kind": self.demand_kind,
+            "amount_claimed_fen": self.amount_claimed_fen,
+            "amount_recovered_fen": self.amount_recovered_fen,
+            "received_at": self.received_at,
+            "filed_at": _timestamp(self.filed_at),
+            "updated_at": _timestamp(self.updated_at),
+            "rules": self.rules,
+            "deadlines": [
+                {
+                    "name": deadline.name.value,
+                    "due_on": deadline.due_on.isoformat(),
+                    "provisional": deadline.provisional,
+                    "breached": deadline.name.value in self.breached_deadlines,
+                }
+                for deadline in self.deadlines
+            ],
+            "flags": {
+                "self_reported": self.self_reported,
+                "confirmation_self_reported": self.confirmation_self_reported,
+                "overridden_by_bureau": self.overridden_by_bureau,
+                "platform_intervened": self.platform_intervened,
+            },
+            "consents": {
+                "publication": self.publication_consent,
+                "delegated_mediation": self.delegated_mediation_consent,
+            },
+        }
+        optional = {
+            "handling_bureau": self.handling_bureau,
+            "mediator": self.mediator,
+            "court": self.court,
+            "resolution": self.resolution,
+            "outcome": self.outcome,
+            "rejection_ground": self.rejection_ground,
+        }
+        document.update({key: value for key, value in optional.items() if value is not None})
+        return document
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("the hub's timestamps carry an offset")
+    return moment.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    new_case: CaseView
+    flags: Flags
+
+
+def decide(
+    case: CaseView | None,
+    event: Mapping[str, Any],
+    actor: Actor,
+    accepted_at: dt.datetime,
+    calendar: WorkingCalendar,
+) -> Decision:
+    """Decide one schema-valid event against the current snapshot (None before filing)."""
+    event_type = str(event["type"])
+    version = int(event["version"])
+    data: Mapping[str, Any] = event["data"]
+    if case is None:
+        if event_type != E.FILED:
+            raise UnknownComplaint(str(event["complaint_id"]))
+        if version != 1:
+            raise StaleVersion(0, version)
+    else:
+        if event["complaint_id"] != case.complaint_id:
+            raise ValueError("event and snapshot belong to different complaints")
+        if version != case.version + 1:
+            raise StaleVersion(case.version, version)
+        if event_type == E.FILED:
+            raise ComplaintExists(case.complaint_id)
+    flags = authorise(actor, event_type, data, case)
+    if case is None:
+        initial_status(event_type)
+    else:
+        next_status(case.status, event_type, odr=case.odr)
+        _check_data(case, EventType(event_type), data, actor, flags)
+    return Decision(apply(case, event, actor, accepted_at, calendar), flags)
+
+
+def _check_data(
+    case: CaseView, kind: EventType, data: Mapping[str, Any], actor: Actor, flags: Flags
+) -> None:
+    # A confirmation through the consumer's own channel is final; only a bureau may reopen one
+    # that the respondent reported for the consumer.
+    reopens = kind is E.DISPUTED and case.status is Status.CONFIRMED
+    if reopens and not (case.confirmation_self_reported and flags.overrides_self_reported):
+        raise IllegalTransition(
+            case.status, kind.value, "only a bureau overrides a self-reported confirmation"
+        )
+    if kind is E.ROUTED and data["platform"] != case.respondent_platform:
+        raise RoutedElsewhere("a complaint is routed to its respondent platform")
+    if kind is E.OFFER_ANSWERED and data["offer_id"] not in case.offers:
+        raise UnknownOffer(f"no offer {data['offer_id']} was made on this complaint")
+    if kind is E.REJECTED:
+        rules = rules_for(case.received_on)
+        if data["ground"] not in rules.rejection_grounds:
+            raise GroundNotInForce(f"{data['ground']} is not a ground under {rules.name}")
+    if kind is E.MEDIATION_STARTED:
+        mediator = data["mediator"]
+        delegated = mediator not in {actor.participant_id, case.handling_bureau}
+        # Passing the consumer's data to another independent handler needs separate consent:
+        # PIPL art. 23; the complaint form asks for it as "delegated mediation".
+        if delegated and not case.delegated_mediation_consent:
+            raise DelegationNotConsented("the consumer did not consent to delegated mediation")
+
+
+def apply(
+    case: CaseView | None,
+    event: Mapping[str, Any],
+    actor: Actor,
+    accepted_at: dt.datetime,
+    calendar: WorkingCalendar | None = None,
+) -> CaseView:
+    """Fold one accepted event into the snapshot; deadlines recomputed with `calendar`."""
+    calendar = calendar if calendar is not None else WorkingCalendar()
+    kind = EventType(str(event["type"]))
+    data: Mapping[str, Any] = event["data"]
+    if case is None:
+        if kind is not E.FILED:
+            raise UnknownComplaint(str(event["complaint_id"]))
+        return _filed(event, actor, accepted_at).with_deadlines(calendar)
+    status = next_status(case.status, kind, odr=case.odr)
+    on = local_date(str(event["occurred_at"]))
+    changes: dict[str, Any] = {
+        "version": int(event["version"]),
+        "status": status,
+        "updated_at": accepted_at,
+    }
+    if kind in CONSUMER_VOICE:
+        self_reported = case.odr and actor.participant_id == case.filer
+        if self_reported:
+            changes["self_reported"] = True
+        if kind is E.CONFIRMED:
+            changes["confirmation_self_reported"] = self_reported
+        if kind is E.DISPUTED and case.odr and actor.role is Role.BUREAU:
+            changes["overridden_by_bureau"] = True
+    if kind is E.ACCEPTED:
+        changes["accepted_on"] = on
+        changes["handling_bureau"] = data.get("handling_bureau", actor.participant_id)
+    elif kind is E.REJECTED:
+        changes["rejection_ground"] = data["ground"]
+    elif kind is E.ROUTED:
+        changes["routed_on"] = on
+    elif kind is E.OFFER_MADE:
+        changes["offers"] = (*case.offers, str(data["offer_id"]))
+    elif kind is E.RESOLVED:
+        changes["resolution"] = data["resolution"]
+        changes["amount_recovered_fen"] = int(data["amount_fen"])
+        changes["platform_intervened"] = case.platform_intervened or bool(
+            data["platform_intervened"]
+        )
+    elif kind is E.ESCALATED:
+        changes["mediation_started_on"] = case.mediation_started_on or on
+        if case.handling_bureau is None:
+            # A complaint from a platform's ODR service reaches a bureau for the first time.
+            changes["handling_bureau"] = actor.participant_id
+    elif kind is E.MEDIATION_STARTED:
+        changes["mediator"] = data["mediator"]
+        changes["mediation_started_on"] = case.mediation_started_on or on
+    elif kind is E.MEDIATION_CONCLUDED:
+        changes["mediation_concluded_on"] = on
+        if data["agreement"] and "amount_fen" in data:
+            # the agreed total replaces what the platform had reported as recovered
+            changes["amount_recovered_fen"] = int(data["amount_fen"])
+    elif kind is E.REFERRED:
+        changes["court"] = data["court"]
+    elif kind is E.CLOSED:
+        changes["outcome"] = data["outcome"]
+    elif kind is E.DEADLINE_BREACHED:
+        changes["breached_deadlines"] = case.breached_deadlines | {str(data["deadline"])}
+    return replace(case, **changes).with_deadlines(calendar)
+
+
+def _filed(event: Mapping[str, Any], actor: Actor, accepted_at: dt.datetime) -> CaseView:
+    data: Mapping[str, Any] = event["data"]
+    respondent: Mapping[str, Any] = data["respondent"]
+    merchant: Mapping[str, Any] = respondent.get("merchant") or {}
+    category: Mapping[str, Any] = data["category"]
+    order: Mapping[str, Any] = data.get("order") or {}
+    consents: Mapping[str, Any] = data["consents"]
+    signed_for_on = order.get("signed_for_on")
+    return CaseView(
+        complaint_id=str(event["complaint_id"]),
+        version=1,
+        status=Status.FILED,
+        channel=str(data["channel"]),
+        filer=actor.participant_id,
+        respondent_platform=str(respondent["platform"]),
+        merchant_name=merchant.get("name"),
+        merchant_uscc=merchant.get("uscc"),
+        region=str(data["region"]),
+        # "the first competent bureau that receives a complaint handles it"
+        handling_bureau=actor.participant_id if actor.role is Role.BUREAU else None,
+        received_at=str(data["received_at"]),
+        filed_at=accepted_at,
+        updated_at=accepted_at,
+        category_level1=str(category["level1"]),
+        category_level2=category.get("level2"),
+        livestream=bool(category["livestream"]),
+        demand_kind=str(data["demand"]["kind"]),
+        amount_claimed_fen=int(data["demand"]["amount_fen"]),
+        signed_for_on=dt.date.fromisoformat(signed_for_on) if signed_for_on else None,
+        publication_consent=bool(consents["publication"]),
+        delegated_mediation_consent=bool(consents["delegated_mediation"]),
+    )

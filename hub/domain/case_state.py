@@ -1,0 +1,81 @@
+"""A lossless JSON form of CaseView, so the snapshot kept in the store folds on exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import functools
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from hub.domain.case import CaseView
+from hub.domain.deadlines import Deadline, DeadlineName
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Deadline):
+        return {
+            "name": value.name.value,
+            "due_on": value.due_on.isoformat(),
+            "provisional": value.provisional,
+        }
+    if isinstance(value, frozenset):
+        return sorted(_encode(v) for v in value)
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    return value
+
+
+def to_state(case: CaseView) -> dict[str, Any]:
+    return {f.name: _encode(getattr(case, f.name)) for f in dataclasses.fields(case)}
+
+
+@functools.cache
+def _field_types() -> dict[str, Any]:
+    return typing.get_type_hints(CaseView)
+
+
+def _decode(kind: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [a for a in typing.get_args(kind) if a is not type(None)]
+        return _decode(inner, value)
+    if origin is tuple:
+        inner = typing.get_args(kind)[0]
+        return tuple(_decode(inner, v) for v in value)
+    if origin is frozenset:
+        inner = typing.get_args(kind)[0]
+        return frozenset(_decode(inner, v) for v in value)
+    if kind is dt.datetime:
+        return dt.datetime.fromisoformat(value)
+    if kind is dt.date:
+        return dt.date.fromisoformat(value)
+    if kind is Deadline:
+        return Deadline(
+            DeadlineName(value["name"]),
+            dt.date.fromisoformat(value["due_on"]),
+            bool(value["provisional"]),
+        )
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(value)
+    return value
+
+
+def from_state(state: Mapping[str, Any]) -> CaseView:
+    types_by_name = _field_types()
+    return CaseView(
+        **{
+            name: _decode(types_by_name[name], value)
+            for name, value in state.items()
+            if name in types_by_name
+        }
+    )

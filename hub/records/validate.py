@@ -1,0 +1,159 @@
+"""Validation of canonical records against schemas/, loaded once.
+
+Every schema in schemas/ is registered under its `$id`, so documents refer to each other by
+relative `$ref` exactly as a client that fetches them from /schemas/... would resolve them. After
+the schema, checks the schema language cannot express run in Python (the USCC check character).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema.exceptions
+import jsonschema.validators
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+
+from hub.domain import uscc
+
+SCHEMA_BASE = "https://complaint-hub.org/schemas/"
+EVENT_SCHEMA = SCHEMA_BASE + "event-v1.json"
+PERSONAL_SCHEMA = SCHEMA_BASE + "personal-v1.json"
+SNAPSHOT_SCHEMA = SCHEMA_BASE + "complaint-v1.json"
+
+
+class RecordInvalid(ValueError):
+    """A record that fails its schema: where (JSON pointer), which rule (keyword), and why."""
+
+    code = "record_invalid"
+    status = 422
+
+    def __init__(self, pointer: str, rule: str, message: str) -> None:
+        super().__init__(f"{pointer or '/'}: {rule}: {message}")
+        self.pointer = pointer
+        self.rule = rule
+        self.message = message
+
+
+def schema_path() -> Path:
+    """The schemas/ directory of the repository."""
+    return Path(__file__).resolve().parents[2] / "schemas"
+
+
+def _is_integer(checker: Any, instance: object) -> bool:
+    # JSON Schema counts 1.0 as an integer; signed JSON must never carry a float, so neither do we.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_CanonicalValidator = jsonschema.validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+_FORMATS = FormatChecker()
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_datetime(instance: object) -> bool:
+    # The schema's pattern already demands RFC 3339 with an offset; this catches impossible values
+    # (month 13, 25 o'clock) without the optional rfc3339-validator dependency.
+    if not isinstance(instance, str):
+        return True
+    return dt.datetime.fromisoformat(instance.replace("Z", "+00:00")).tzinfo is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Schemas:
+    registry: Registry[Any]
+    event: Validator
+    personal: Validator
+    snapshot: Validator
+
+
+@functools.cache
+def _schemas() -> _Schemas:
+    resources = []
+    for path in sorted(schema_path().glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((document["$id"], Resource.from_contents(document)))
+    registry: Registry[Any] = Registry().with_resources(resources)
+
+    def validator(uri: str) -> Validator:
+        schema = registry.contents(uri)
+        return _CanonicalValidator(schema, registry=registry, format_checker=_FORMATS)
+
+    return _Schemas(
+        registry=registry,
+        event=validator(EVENT_SCHEMA),
+        personal=validator(PERSONAL_SCHEMA),
+        snapshot=validator(SNAPSHOT_SCHEMA),
+    )
+
+
+def registry() -> Registry[Any]:
+    """All schemas of schemas/ by `$id` (for serving them and for other validators)."""
+    return _schemas().registry
+
+
+def validate_event(doc: object) -> None:
+    """Raise RecordInvalid for the best error of a canonical event, else return None."""
+    _validate(_schemas().event, doc)
+
+
+def validate_personal(doc: object) -> None:
+    _validate(_schemas().personal, doc)
+
+
+def validate_snapshot(doc: object) -> None:
+    _validate(_schemas().snapshot, doc)
+
+
+def _validate(validator: Validator, doc: object) -> None:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    if error is not None:
+        raise RecordInvalid(_pointer(error), str(error.validator), _message(error))
+    for pointer, code in _usccs(doc, ""):
+        if not uscc.is_valid(code):
+            raise RecordInvalid(pointer, "uscc-checksum", f"{code!r} fails its check character")
+
+
+def _pointer(error: jsonschema.exceptions.ValidationError) -> str:
+    parts = [str(part) for part in error.absolute_path]
+    # Name the offending member itself, not the object that lacks or carries it.
+    instance = error.instance
+    if error.validator == "required" and isinstance(instance, Mapping):
+        missing = [name for name in error.validator_value if name not in instance]
+        parts.extend(missing[:1])
+    elif error.validator == "additionalProperties" and isinstance(instance, Mapping):
+        known = set(error.schema.get("properties", {}))
+        extra = sorted(name for name in instance if name not in known)
+        parts.extend(extra[:1])
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _message(error: jsonschema.exceptions.ValidationError) -> str:
+    # jsonschema repeats the whole offending instance in its message; for a big object that is noise
+    # and for the personal part it would copy personal data into logs. Keep messages short.
+    if error.validator in {"required", "additionalProperties"}:
+        return error.message[:200]  # names members only, never their values
+    return f"fails {error.validator} {json.dumps(error.validator_value, ensure_ascii=False)[:120]}"
+
+
+def _usccs(node: object, pointer: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            child = f"{pointer}/{key}"
+            if key == "uscc" and isinstance(value, str):
+                yield child, value
+            else:
+                yield from _usccs(value, child)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _usccs(value, f"{pointer}/{index}")

@@ -1,0 +1,171 @@
+"""The hub's own voice: its signing keys, their activation, and the receipt seal.
+
+Every replica reads the same private key file (COMPLAINT_HUB_HUB_KEY_FILE, one or more PEM keys);
+the public halves live in PostgreSQL with an activation time. A newly published key is used for
+signing only once every cached copy of the JWKS has expired, so no verifier meets an unknown kid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from hub.appkeys import HUB_KEYS, HUB_SIGNER, SETTINGS
+from hub.crypto.keys import generate_private_key, jwk_thumbprint, private_key_to_pem
+from hub.crypto.receipts import receipt_payload, sign_receipt
+from hub.store.events import PendingEvent
+from hub.store.hub_keys import HubKeyStore
+
+log = structlog.get_logger("hub.signer")
+
+# How long verifiers may cache the JWKS; a new key signs only after this has passed.
+JWKS_MAX_AGE_S = 300
+_REFRESH_S = 30
+_PEM_BLOCK = b"-----END PRIVATE KEY-----"
+
+
+def hub_kid(public_key: Ed25519PublicKey) -> str:
+    """Derived from the key itself, so every replica names the same key the same way."""
+    return "hub-" + jwk_thumbprint(public_key)[:22]
+
+
+def read_key_file(path: Path) -> list[Ed25519PrivateKey]:
+    """All PEM private keys in the file, in order (rotation appends)."""
+    data = path.read_bytes()
+    keys = []
+    for block in data.split(_PEM_BLOCK):
+        if b"-----BEGIN PRIVATE KEY-----" not in block:
+            continue
+        key = serialization.load_pem_private_key(block.strip() + b"\n" + _PEM_BLOCK + b"\n", None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} holds a key that is not Ed25519")
+        keys.append(key)
+    if not keys:
+        raise ValueError(f"{path} holds no PEM private key")
+    return keys
+
+
+def append_key(path: Path, key: Ed25519PrivateKey) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "ab") as file:
+        file.write(private_key_to_pem(key))
+
+
+def key_file_path(hub_key_file: Path | None, data_dir: Path) -> Path:
+    """The configured secret file, or the development default in the data directory."""
+    return hub_key_file if hub_key_file is not None else data_dir / "hub-key.pem"
+
+
+@dataclasses.dataclass(frozen=True)
+class _SigningKey:
+    kid: str
+    private_key: Ed25519PrivateKey
+    not_before: datetime
+
+
+class HubSigner:
+    """Signs receipts (and later tree heads) with the newest active hub key."""
+
+    def __init__(self, keys: list[_SigningKey]) -> None:
+        self._keys = sorted(keys, key=lambda k: k.not_before)
+
+    def active(self, now: datetime | None = None) -> _SigningKey:
+        now = now or datetime.now(UTC)
+        usable = [k for k in self._keys if k.not_before <= now]
+        if not usable:
+            raise RuntimeError("no hub key is active yet")
+        return usable[-1]
+
+    def seal(self, event: PendingEvent, position: int, accepted_at: datetime) -> str:
+        key = self.active(accepted_at)
+        payload = receipt_payload(
+            event_id=event.event_id,
+            complaint_id=event.complaint_id,
+            version=event.version,
+            position=position,
+            accepted_at=accepted_at,
+            actor=event.actor,
+            event_sha256=event.event_sha256,
+            evidence_sha256=event.evidence_sha256,
+        )
+        return sign_receipt(payload, key.private_key, key.kid)
+
+    def sign_document(self, payload: bytes) -> str:
+        from hub.crypto.jws import sign_compact
+
+        key = self.active()
+        return sign_compact(payload, key.private_key, key.kid)
+
+
+async def load_signer(store: HubKeyStore, path: Path, *, generate: bool) -> HubSigner:
+    """Read the key file, publish any key the database lacks, and build the signer."""
+    if not await asyncio.to_thread(path.exists):
+        if not generate:
+            raise FileNotFoundError(f"hub key file {path} does not exist")
+        # Development default only: production mounts the file from a secret.
+        append_key(path, generate_private_key())
+        log.info("hub_key_generated", path=str(path))
+    private_keys = await asyncio.to_thread(read_key_file, path)
+    published = {k.kid: k for k in await store.all()}
+    now = datetime.now(UTC)
+    keys = []
+    for private_key in private_keys:
+        kid = hub_kid(private_key.public_key())
+        row = published.get(kid)
+        if row is None:
+            # The very first key signs at once; any later one waits out the JWKS cache.
+            delay = timedelta(seconds=JWKS_MAX_AGE_S) if published else timedelta(0)
+            raw = private_key.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+            row = await store.publish(kid, raw, now + delay)
+            published[kid] = row
+        keys.append(_SigningKey(kid, private_key, row.not_before))
+    return HubSigner(keys)
+
+
+async def signer_ctx(app: web.Application) -> AsyncIterator[None]:
+    from hub.appkeys import EVENT_STORE, POOL
+
+    settings = app[SETTINGS]
+    store = HubKeyStore(app[POOL])
+    path = key_file_path(settings.hub_key_file, settings.data_dir)
+    signer = await load_signer(store, path, generate=settings.hub_key_file is None)
+    app[HUB_KEYS] = store
+    app[HUB_SIGNER] = signer
+    app[EVENT_STORE].set_seal(lambda *args: app[HUB_SIGNER].seal(*args))
+
+    async def refresh() -> None:
+        # A rotation appends a key to the shared file; pick it up without a restart.
+        while True:
+            await asyncio.sleep(_REFRESH_S)
+            try:
+                app[HUB_SIGNER] = await load_signer(store, path, generate=False)
+            except Exception as err:
+                log.warning("hub_key_refresh_failed", error=repr(err))
+
+    task = asyncio.create_task(refresh())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+async def rotate(store: HubKeyStore, path: Path) -> tuple[str, datetime]:
+    """Append a new key to the file and publish it; it signs once the JWKS cache has expired."""
+    key = generate_private_key()
+    append_key(path, key)
+    kid = hub_kid(key.public_key())
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    row = await store.publish(kid, raw, datetime.now(UTC) + timedelta(seconds=JWKS_MAX_AGE_S))
+    return kid, row.not_before

@@ -1,0 +1,142 @@
+"""Reading complaints: snapshots, chains with evidence, lists filtered by the reader's rights."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import orjson
+
+from hub.domain.scope import ReaderScope
+
+
+@dataclasses.dataclass(frozen=True)
+class ComplaintFilters:
+    status: str | None = None
+    respondent_platform: str | None = None
+    region: str | None = None
+    category: str | None = None
+    updated_after: datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredSnapshot:
+    complaint_id: str
+    state: dict[str, Any]
+    public: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainEvent:
+    position: int
+    body: bytes
+    actor: str
+    accepted_at: datetime
+    receipt: str | None
+    flags: dict[str, Any]
+    evidence: dict[str, Any] | None
+    evidence_events: int  # how many events the same signed request produced (a batch if > 1)
+
+
+def _snapshot(row: asyncpg.Record) -> StoredSnapshot:
+    snapshot = orjson.loads(row["snapshot"])
+    return StoredSnapshot(
+        row["complaint_id"], snapshot["state"], snapshot["public"], row["updated_at"]
+    )
+
+
+class ComplaintStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def get(self, complaint_id: str) -> StoredSnapshot | None:
+        row = await self._pool.fetchrow(
+            "SELECT complaint_id, snapshot::text AS snapshot, updated_at FROM complaints"
+            " WHERE complaint_id = $1",
+            complaint_id,
+        )
+        return _snapshot(row) if row else None
+
+    async def chain(self, complaint_id: str) -> list[ChainEvent]:
+        rows = await self._pool.fetch(
+            """
+            SELECT e.position, e.body, e.actor, e.accepted_at, e.receipt, e.flags::text AS flags,
+                   v.sender, v.kid, v.body AS evidence_body, v.signature_input, v.signature,
+                   v.covered::text AS covered, v.received_at,
+                   (SELECT count(*) FROM events o WHERE o.evidence_id = e.evidence_id)
+                       AS evidence_events
+            FROM events e LEFT JOIN evidence v USING (evidence_id)
+            WHERE e.complaint_id = $1 ORDER BY e.version
+            """,
+            complaint_id,
+        )
+        chain = []
+        for r in rows:
+            evidence = None
+            if r["sender"] is not None:
+                evidence = {
+                    "sender": r["sender"],
+                    "kid": r["kid"],
+                    "body": bytes(r["evidence_body"]).decode(),
+                    "signature_input": r["signature_input"],
+                    "signature": r["signature"],
+                    "covered": orjson.loads(r["covered"]),
+                    "received_at": r["received_at"],
+                }
+            chain.append(
+                ChainEvent(
+                    r["position"],
+                    bytes(r["body"]),
+                    r["actor"],
+                    r["accepted_at"],
+                    r["receipt"],
+                    orjson.loads(r["flags"]),
+                    evidence,
+                    r["evidence_events"],
+                )
+            )
+        return chain
+
+    async def list(
+        self,
+        scope: ReaderScope,
+        filters: ComplaintFilters,
+        *,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> tuple[list[StoredSnapshot], bool]:
+        """Ordered by (updated_at, complaint_id); `after` is the exclusive keyset cursor."""
+        rows = await self._pool.fetch(
+            """
+            SELECT complaint_id, snapshot::text AS snapshot, updated_at FROM complaints
+            WHERE ($1 OR respondent_platform = $3 OR filer = $2 OR handling_bureau = $2
+                   OR region LIKE ANY($4::text[]) OR ($5 AND mediator = $2)
+                   OR ($6 AND court = $2))
+              AND ($7::text IS NULL OR status = $7)
+              AND ($8::text IS NULL OR respondent_platform = $8)
+              AND ($9::text IS NULL OR region LIKE $9 || '%')
+              AND ($10::text IS NULL OR category_level1 = $10)
+              AND ($11::timestamptz IS NULL OR updated_at > $11)
+              AND ($12::timestamptz IS NULL OR (updated_at, complaint_id) > ($12, $13))
+            ORDER BY updated_at, complaint_id
+            LIMIT $14
+            """,
+            scope.everything,
+            scope.participant_id,
+            scope.platform,
+            [p + "%" for p in scope.region_prefixes],
+            scope.as_mediator,
+            scope.as_court,
+            filters.status,
+            filters.respondent_platform,
+            filters.region,
+            filters.category,
+            filters.updated_after,
+            after[0] if after else None,
+            after[1] if after else None,
+            limit + 1,
+        )
+        return [_snapshot(r) for r in rows[:limit]], len(rows) > limit

@@ -1,0 +1,209 @@
+"""Participants and their signing keys."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+import asyncpg
+
+from hub.problems import Conflict, NotFound
+
+
+@dataclasses.dataclass(frozen=True)
+class Participant:
+    participant_id: str
+    name: str
+    role: str
+    platform: str | None
+    regions: tuple[str, ...]
+    uscc: str | None
+    enabled: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ParticipantKey:
+    kid: str
+    participant_id: str
+    public_key: bytes  # raw Ed25519, 32 bytes
+    not_before: datetime
+    not_after: datetime | None
+    revoked_at: datetime | None
+    revoked_reason: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyWithOwner:
+    key: ParticipantKey
+    owner: Participant
+
+
+_PARTICIPANT_COLUMNS = "participant_id, name, role, platform, regions, uscc, enabled"
+_KEY_COLUMNS = "kid, participant_id, public_key, not_before, not_after, revoked_at, revoked_reason"
+
+
+def _participant(row: asyncpg.Record) -> Participant:
+    return Participant(
+        row["participant_id"],
+        row["name"],
+        row["role"],
+        row["platform"],
+        tuple(row["regions"]),
+        row["uscc"],
+        row["enabled"],
+    )
+
+
+def _key(row: asyncpg.Record) -> ParticipantKey:
+    return ParticipantKey(
+        row["kid"],
+        row["participant_id"],
+        bytes(row["public_key"]),
+        row["not_before"],
+        row["not_after"],
+        row["revoked_at"],
+        row["revoked_reason"],
+    )
+
+
+class ParticipantStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def add(self, participant: Participant) -> Participant:
+        try:
+            row = await self._pool.fetchrow(
+                f"INSERT INTO participants ({_PARTICIPANT_COLUMNS})"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                f" RETURNING {_PARTICIPANT_COLUMNS}",
+                participant.participant_id,
+                participant.name,
+                participant.role,
+                participant.platform,
+                list(participant.regions),
+                participant.uscc,
+                participant.enabled,
+            )
+        except asyncpg.UniqueViolationError as err:
+            raise Conflict(
+                f"participant {participant.participant_id} or platform {participant.platform}"
+                " is already registered"
+            ) from err
+        except asyncpg.CheckViolationError as err:
+            raise Conflict(
+                f"participant refused by a database rule: {err.constraint_name}"
+            ) from err
+        return _participant(row)
+
+    async def get(self, participant_id: str) -> Participant | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE participant_id = $1",
+            participant_id,
+        )
+        return _participant(row) if row else None
+
+    async def list(self) -> list[Participant]:
+        rows = await self._pool.fetch(
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants ORDER BY participant_id"
+        )
+        return [_participant(r) for r in rows]
+
+    async def by_platform(self, platform: str) -> Participant | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE platform = $1", platform
+        )
+        return _participant(row) if row else None
+
+    async def disable(self, participant_id: str) -> Participant:
+        row = await self._pool.fetchrow(
+            "UPDATE participants SET enabled = false, disabled_at = coalesce(disabled_at, now())"
+            f" WHERE participant_id = $1 RETURNING {_PARTICIPANT_COLUMNS}",
+            participant_id,
+        )
+        if row is None:
+            raise NotFound(f"no participant {participant_id}")
+        return _participant(row)
+
+    async def add_key(
+        self,
+        participant_id: str,
+        kid: str,
+        public_key: bytes,
+        *,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+    ) -> ParticipantKey:
+        try:
+            row = await self._pool.fetchrow(
+                "INSERT INTO participant_keys (kid, participant_id, public_key, not_before,"
+                " not_after) VALUES ($1, $2, $3, coalesce($4, now()), $5)"
+                f" RETURNING {_KEY_COLUMNS}",
+                kid,
+                participant_id,
+                public_key,
+                not_before,
+                not_after,
+            )
+        except asyncpg.UniqueViolationError as err:
+            raise Conflict(f"key id {kid} is already registered; key ids are unique") from err
+        except asyncpg.ForeignKeyViolationError as err:
+            raise NotFound(f"no participant {participant_id}") from err
+        return _key(row)
+
+    async def revoke_key(self, kid: str, reason: str) -> ParticipantKey:
+        row = await self._pool.fetchrow(
+            "UPDATE participant_keys SET revoked_at = coalesce(revoked_at, now()),"
+            " revoked_reason = coalesce(revoked_reason, $2)"
+            f" WHERE kid = $1 RETURNING {_KEY_COLUMNS}",
+            kid,
+            reason,
+        )
+        if row is None:
+            raise NotFound(f"no key {kid}")
+        return _key(row)
+
+    async def list_keys(self, participant_id: str | None = None) -> list[ParticipantKey]:
+        rows = await self._pool.fetch(
+            f"SELECT {_KEY_COLUMNS} FROM participant_keys"
+            " WHERE $1::text IS NULL OR participant_id = $1 ORDER BY participant_id, kid",
+            participant_id,
+        )
+        return [_key(r) for r in rows]
+
+    async def key_with_owner(self, kid: str) -> KeyWithOwner | None:
+        """The key and its participant, read fresh: a revocation applies to the next request."""
+        row = await self._pool.fetchrow(
+            "SELECT k.kid, k.participant_id, k.public_key, k.not_before, k.not_after,"
+            " k.revoked_at, k.revoked_reason, p.name, p.role, p.platform, p.regions, p.uscc,"
+            " p.enabled FROM participant_keys k JOIN participants p USING (participant_id)"
+            " WHERE k.kid = $1",
+            kid,
+        )
+        if row is None:
+            return None
+        return KeyWithOwner(_key(row), _participant(row))
+
+
+class NonceStore:
+    """Remembers (keyid, nonce) pairs so a captured request cannot be replayed."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def claim(self, kid: str, nonce: str, ttl_s: int) -> bool:
+        """True the first time a pair is seen within its lifetime; False for a replay."""
+        row = await self._pool.fetchrow(
+            "INSERT INTO request_nonces (kid, nonce, expires_at)"
+            " VALUES ($1, $2, now() + make_interval(secs => $3))"
+            " ON CONFLICT (kid, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at"
+            " WHERE request_nonces.expires_at < now()"
+            " RETURNING 1",
+            kid,
+            nonce,
+            float(ttl_s),
+        )
+        return row is not None
+
+    async def purge_expired(self) -> int:
+        status = await self._pool.execute("DELETE FROM request_nonces WHERE expires_at < now()")
+        return int(status.split()[-1])
