@@ -1,1 +1,1 @@
-"""Platform adapters: translate each platform's native after-sales records to canonical events and back."""
+"""Platform adapters: native after-sales records to canonical events and back."""

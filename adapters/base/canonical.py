@@ -1,4 +1,4 @@
-"""The canonical event shapes from docs/canonical-record.md, as data, and a structural check of them."""
+"""Canonical event shapes (docs/canonical-record.md) as data, and a structural check."""
 
 from __future__ import annotations
 
@@ -37,8 +37,14 @@ DATA_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "complaint.routed": (frozenset({"platform"}), frozenset()),
     "complaint.acknowledged": (frozenset(), frozenset()),
     "complaint.offer_made": (frozenset({"offer_id", "kind", "amount_fen"}), frozenset()),
-    "complaint.offer_answered": (frozenset({"offer_id", "answer"}), frozenset({"consumer_message"})),
-    "complaint.resolved": (frozenset({"resolution", "amount_fen", "platform_intervened"}), frozenset()),
+    "complaint.offer_answered": (
+        frozenset({"offer_id", "answer"}),
+        frozenset({"consumer_message"}),
+    ),
+    "complaint.resolved": (
+        frozenset({"resolution", "amount_fen", "platform_intervened"}),
+        frozenset(),
+    ),
     "complaint.confirmed": (frozenset(), frozenset({"consumer_message"})),
     "complaint.disputed": (frozenset(), frozenset({"consumer_message", "reason"})),
     "complaint.escalated": (frozenset(), frozenset()),
@@ -59,6 +65,9 @@ NOTE_PLATFORM_INTERVENED = "platform_intervened"
 NOTE_MERCHANT_REFUSED = "merchant_refused_on_platform"
 NOTE_RECORD_CLOSED = "platform_record_closed"
 NOTE_BUYER_CANCELLED = "buyer_cancelled_on_platform"
+ADAPTER_NOTE_KINDS = frozenset(
+    {NOTE_PLATFORM_INTERVENED, NOTE_MERCHANT_REFUSED, NOTE_RECORD_CLOSED, NOTE_BUYER_CANCELLED}
+)
 
 
 def check_event(event: Mapping[str, Any], *, require_version: bool = False) -> None:
@@ -83,7 +92,9 @@ def check_event(event: Mapping[str, Any], *, require_version: bool = False) -> N
     except ValueError as err:
         raise AdapterError("/event_id", "expected a UUID") from err
     complaint_id = event.get("complaint_id")
-    if complaint_id is not None and not (isinstance(complaint_id, str) and COMPLAINT_ID.fullmatch(complaint_id)):
+    if complaint_id is not None and not (
+        isinstance(complaint_id, str) and COMPLAINT_ID.fullmatch(complaint_id)
+    ):
         raise AdapterError("/complaint_id", "not a complaint id")
     version = event.get("version")
     if version is None and require_version:

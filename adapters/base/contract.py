@@ -1,4 +1,4 @@
-"""The adapter contract: metadata, parse and render results, and the optional pull-mode interface."""
+"""The adapter contract: metadata, parse and render results, and the optional pull mode."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ class AdapterInfo:
     canonical_schema_version: str
 
     @classmethod
-    def from_manifest(cls, package_dir: Path, *, code: str | None = None, name: str | None = None) -> AdapterInfo:
+    def from_manifest(
+        cls, package_dir: Path, *, code: str | None = None, name: str | None = None
+    ) -> AdapterInfo:
         """Build the metadata from `package_dir/manifest.json`.
 
         `code` and `name` override the manifest's for a package that serves several platforms
@@ -63,7 +65,7 @@ class NativeRef:
 
 @dataclass(frozen=True)
 class CanonicalEvent:
-    """A canonical event as an adapter emits it: the hub fills `version` (and `complaint_id` when None)."""
+    """A canonical event as an adapter emits it; the hub fills `version` (and a None complaint)."""
 
     event_id: str
     complaint_id: str | None
@@ -85,7 +87,7 @@ class CanonicalEvent:
 
 @dataclass(frozen=True)
 class ParseResult:
-    """What one native record means: its ref, the state to keep for the next diff, and the events."""
+    """What one native record means: its ref, the state to keep for the next diff, its events."""
 
     native_ref: NativeRef
     complaint_id: str | None
@@ -140,7 +142,7 @@ class PullRequest:
 
 @dataclass(frozen=True)
 class PullPage:
-    """The native records of one page, the cursor to resume from, and whether more is waiting now."""
+    """The native records of one page, the cursor to resume from, and whether more is waiting."""
 
     records: Sequence[Mapping[str, Any]]
     next_cursor: str
@@ -160,7 +162,7 @@ class Adapter(Protocol):
         *,
         filing: FilingContext | None = None,
     ) -> ParseResult:
-        """Compare a native record with the state kept for its native id and return the implied events.
+        """Diff a native record against the state kept for its native id; return the implied events.
 
         Raises:
             AdapterError: a field is missing, malformed, or carries an unknown code.
@@ -168,7 +170,7 @@ class Adapter(Protocol):
         ...
 
     def render(self, event: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Turn a canonical event routed to the platform into the platform's native-looking message."""
+        """Turn a canonical event routed to the platform into its native-looking message."""
         ...
 
 
@@ -186,7 +188,7 @@ class PullAdapter(Adapter, Protocol):
 
 
 def _plain(value: Any) -> Any:
-    """Copy mappings and sequences into plain dicts and lists, so results compare and serialise simply."""
+    """Copy mappings and sequences into plain dicts and lists, to compare and serialise."""
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

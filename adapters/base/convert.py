@@ -1,4 +1,4 @@
-"""Exact conversions of native money, times and ids, each refusing what it cannot read faithfully."""
+"""Exact conversions of native money, times and ids, refusing what they cannot read faithfully."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from adapters.base.errors import AdapterError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-# Fixed for ever: changing it would give every past record new event ids and duplicate them on re-push.
+# Fixed for ever: changing it would give every past record new event ids, duplicating them on
+# the next re-push.
 EVENT_NAMESPACE = uuid.UUID("d1f9758b-b879-5cdb-ad0a-8b3aae466c0b")
 
 # Canonical integers must survive any JSON reader, so nothing beyond what a double holds exactly.
@@ -49,12 +50,12 @@ def require(payload: Mapping[str, Any], key: str, at: str) -> Any:
 
 
 def is_int(value: Any) -> bool:
-    """True for a JSON integer; bool is a subclass of int in Python but never a number on the wire."""
+    """True for a JSON integer: bool subclasses int in Python but is never a number on the wire."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def native_id(value: Any, at: str) -> str:
-    """Turn a native id into a string at once; ids exceed 2^53 and a float would have rounded them."""
+    """Turn a native id into a string at once: ids exceed 2^53, where a float would round them."""
     if is_int(value):
         if value < 0:
             raise AdapterError(at, "an id cannot be negative")
@@ -69,7 +70,7 @@ def native_id(value: Any, at: str) -> str:
 def yuan_to_fen(value: Any, at: str) -> int:
     """Read a yuan string (at most 2 decimals) as integer fen, through Decimal and never float."""
     if not isinstance(value, str):
-        raise AdapterError(at, "expected a yuan amount as a string such as \"12.30\"")
+        raise AdapterError(at, 'expected a yuan amount as a string such as "12.30"')
     if _YUAN_ANY_DECIMALS.fullmatch(value):
         raise AdapterError(at, "a yuan amount has at most 2 decimals")
     if not _YUAN.fullmatch(value):
@@ -109,12 +110,14 @@ def epoch_seconds(value: Any, at: str) -> str:
 
 
 def epoch_millis(value: Any, at: str) -> str:
-    """Read Unix milliseconds as RFC 3339 in Asia/Shanghai, keeping the milliseconds when there are any."""
+    """Read Unix milliseconds as RFC 3339 in Asia/Shanghai, keeping any milliseconds."""
     millis = _epoch_integer(value, at)
     seconds, remainder = divmod(millis, 1000)
     moment = _from_epoch(seconds, at)
     if remainder:
-        return _checked_time(moment.replace(microsecond=remainder * 1000), at, timespec="milliseconds")
+        return _checked_time(
+            moment.replace(microsecond=remainder * 1000), at, timespec="milliseconds"
+        )
     return _checked_time(moment, at)
 
 
@@ -188,7 +191,7 @@ def _checked_time(moment: datetime, at: str, timespec: str = "seconds") -> str:
 
 
 def int_code(value: Any, at: str) -> int:
-    """Read a numeric status code, sent as an integer or a string of digits depending on the call."""
+    """Read a numeric status code, sent as an integer or a digit string depending on the call."""
     if is_int(value):
         return value
     if isinstance(value, str) and _DIGITS.fullmatch(value):

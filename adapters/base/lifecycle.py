@@ -1,8 +1,8 @@
-"""From a native record's state change to the canonical events it implies, the same for every platform.
+"""From a native record's change of state to the canonical events it implies.
 
-Platforms keep after-sales records as states. Each adapter reduces its native status codes to a small
-set of phases; this module compares the new phase with the one kept for the native id and emits the
-events the change implies, so the rules below are written once and hold for every platform.
+Platforms keep after-sales records as states. Each adapter reduces its native status codes to a
+small set of phases; this module compares the new phase with the one kept for the native id and
+emits the events the change implies, so the rules are written once and hold for every platform.
 """
 
 from __future__ import annotations
@@ -10,17 +10,24 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from adapters.base import canonical
-from adapters.base.contract import AdapterInfo, CanonicalEvent, FilingContext, NativeRef, ParseResult
+from adapters.base.contract import (
+    AdapterInfo,
+    CanonicalEvent,
+    FilingContext,
+    NativeRef,
+    ParseResult,
+)
 from adapters.base.convert import event_id
 from adapters.base.errors import AdapterError
 
 # requested: awaiting the merchant; offered: the merchant agreed (refund, return, replacement or
-# repair under way); resolved: money refunded or the remedy performed; refused: the merchant said no;
-# closed: the record ended without a remedy; buyer_cancelled: the buyer withdrew it on the platform.
-Phase = Literal["requested", "offered", "resolved", "refused", "closed", "buyer_cancelled"]
+# repair under way); resolved: money refunded or the remedy performed; refused: the merchant said
+# no; closed: the record ended without a remedy; buyer_cancelled: the buyer withdrew it on the
+# platform.
+PHASES = frozenset({"requested", "offered", "resolved", "refused", "closed", "buyer_cancelled"})
 
 # A phase's event is not repeated when a record moves between two statuses of the same phase.
 _PHASE_NOTES: dict[str, str] = {
@@ -32,7 +39,12 @@ _PHASE_NOTES: dict[str, str] = {
     "buyer_cancelled": canonical.NOTE_BUYER_CANCELLED,
 }
 
-_DEMAND_KINDS = {"refund": "refund", "return_refund": "return", "replacement": "replacement", "repair": "repair"}
+_DEMAND_KINDS = {
+    "refund": "refund",
+    "return_refund": "return",
+    "replacement": "replacement",
+    "repair": "repair",
+}
 
 
 @dataclass(frozen=True)
@@ -41,7 +53,7 @@ class NativeRecord:
 
     ref: NativeRef
     status: str
-    phase: Phase | None
+    phase: str | None
     updated_at: str
     amount_fen: int | None
     offer_kind: str
@@ -61,8 +73,11 @@ def parse_record(
 ) -> ParseResult:
     """Diff a normalised record against the previous state and build the parse result.
 
-    `phase` None means the message carries no status (a Taobao reminder topic): the kept phase stays.
+    `phase` None means the message carries no status (a Taobao reminder topic): the kept
+    phase stays.
     """
+    if record.phase is not None and record.phase not in PHASES:
+        raise ValueError(f"{record.phase!r} is not a phase")  # a mistake in an adapter's table
     previous_phase = previous_state.get("phase") if previous_state else None
     phase: str = record.phase or previous_phase or "requested"
     intervened = record.intervened or bool(previous_state and previous_state.get("intervened"))
@@ -80,7 +95,9 @@ def parse_record(
         "intervened": intervened,
     }
     events = _events(record, previous_state, state, filing)
-    return ParseResult(native_ref=record.ref, complaint_id=record.complaint_id, state=state, events=events)
+    return ParseResult(
+        native_ref=record.ref, complaint_id=record.complaint_id, state=state, events=events
+    )
 
 
 def _events(
@@ -96,16 +113,24 @@ def _events(
         else:
             emit("complaint.acknowledged", {})
     if state["intervened"] and not (previous and previous.get("intervened")):
-        emit("case.note_added", {"note_kind": canonical.NOTE_PLATFORM_INTERVENED, "reference": _reference(record)})
+        emit(
+            "case.note_added",
+            {"note_kind": canonical.NOTE_PLATFORM_INTERVENED, "reference": _reference(record)},
+        )
     phase = state["phase"]
     previous_phase = previous.get("phase") if previous else "requested"
     if phase == "offered" and (
-        previous_phase != "offered" or (previous is not None and previous.get("amount_fen") != state["amount_fen"])
+        previous_phase != "offered"
+        or (previous is not None and previous.get("amount_fen") != state["amount_fen"])
     ):
         offer_event_id = emit.event_id("complaint.offer_made")
         emit(
             "complaint.offer_made",
-            {"offer_id": offer_event_id, "kind": record.offer_kind, "amount_fen": _amount(record, state)},
+            {
+                "offer_id": offer_event_id,
+                "kind": record.offer_kind,
+                "amount_fen": _amount(record, state),
+            },
         )
     elif phase != previous_phase:
         if phase == "resolved":
@@ -118,7 +143,10 @@ def _events(
                 },
             )
         elif phase in _PHASE_NOTES:
-            emit("case.note_added", {"note_kind": _PHASE_NOTES[phase], "reference": _reference(record)})
+            emit(
+                "case.note_added",
+                {"note_kind": _PHASE_NOTES[phase], "reference": _reference(record)},
+            )
     return emit.events
 
 
@@ -131,7 +159,9 @@ class _Emitter:
 
     def event_id(self, event_type: str) -> str:
         ref = self.record.ref
-        return event_id(ref.platform, ref.native_id, self.record.updated_at, self.record.status, event_type)
+        return event_id(
+            ref.platform, ref.native_id, self.record.updated_at, self.record.status, event_type
+        )
 
     def __call__(self, event_type: str, data: Mapping[str, Any]) -> None:
         self.events.append(
@@ -146,7 +176,7 @@ class _Emitter:
 
 
 def _amount(record: NativeRecord, state: Mapping[str, Any]) -> int:
-    """The money of an offer or resolution; repair and replacement carry none when the record has none."""
+    """The money of an offer or resolution; repair and replacement may carry none."""
     amount_fen = state["amount_fen"]
     if amount_fen is not None:
         return int(amount_fen)
@@ -159,10 +189,14 @@ def _reference(record: NativeRecord) -> str:
     return f"{record.ref.platform}:{record.ref.kind}:{record.ref.native_id}"
 
 
-def _filed_data(record: NativeRecord, state: Mapping[str, Any], filing: FilingContext) -> dict[str, Any]:
-    """File a complaint from a platform's ODR record: only when the record carries what a filing needs."""
+def _filed_data(
+    record: NativeRecord, state: Mapping[str, Any], filing: FilingContext
+) -> dict[str, Any]:
+    """File a complaint from a platform ODR record, only when it carries what filing needs."""
     if record.category is None:
-        raise AdapterError(record.category_field, "the record carries no reason to categorise a complaint by")
+        raise AdapterError(
+            record.category_field, "the record carries no reason to categorise a complaint by"
+        )
     goods: Sequence[Mapping[str, Any]] = filing.goods
     if not goods:
         raise AdapterError("/", "filing needs the goods, which this record does not list")
@@ -173,7 +207,10 @@ def _filed_data(record: NativeRecord, state: Mapping[str, Any], filing: FilingCo
         "respondent": {"platform": record.respondent_platform or record.ref.platform},
         "goods": [dict(item) for item in goods],
         "category": {**record.category, "livestream": filing.livestream},
-        "demand": {"kind": _DEMAND_KINDS.get(record.offer_kind, "refund"), "amount_fen": _amount(record, state)},
+        "demand": {
+            "kind": _DEMAND_KINDS.get(record.offer_kind, "refund"),
+            "amount_fen": _amount(record, state),
+        },
         "personal_ref": filing.personal_ref,
         "personal_commitment": filing.personal_commitment,
         "consents": dict(filing.consents),
@@ -195,12 +232,12 @@ class RecordAdapter(ABC):
         *,
         filing: FilingContext | None = None,
     ) -> ParseResult:
-        """Normalise the native record and emit the events its change since `previous_state` implies."""
+        """Normalise the record and emit the events its change since `previous_state` implies."""
         return parse_record(self.normalise(payload), previous_state, filing)
 
     @abstractmethod
     def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
-        """Read a native payload exactly into a NativeRecord, or raise AdapterError naming the field."""
+        """Read a payload exactly into a NativeRecord, or raise AdapterError naming the field."""
 
     @abstractmethod
     def render(self, event: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Find adapters: installed entry points for production, the built-in packages for tests and tools."""
+"""Find adapters: installed entry points in production, built-in packages for tests and tools."""
 
 from __future__ import annotations
 
@@ -28,10 +28,11 @@ BUILTIN_FACTORIES: tuple[str, ...] = (
 
 
 def load_adapters() -> dict[str, Adapter]:
-    """Instantiate every adapter registered in the `complaint_hub.adapters` entry-point group, by code.
+    """Instantiate every adapter in the `complaint_hub.adapters` entry-point group, by code.
 
     Raises:
-        ValueError: two entry points claim the same platform code, or a factory returns a non-adapter.
+        ValueError: two entry points claim the same platform code, or a factory returns a
+        non-adapter.
     """
     adapters: dict[str, Adapter] = {}
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):

@@ -20,8 +20,9 @@ def native_content(
 ) -> dict[str, Any]:
     """Flatten a canonical event into the fields of a native message body.
 
-    Money fields (`*_fen`) become yuan strings (`*_yuan`) or stay fen; times (`*_at`) are written with
-    `write_time(value, pointer)`; dates (`*_on`) stay ISO dates, as every platform documents them.
+    Money fields (`*_fen`) become yuan strings (`*_yuan`) or stay fen; times (`*_at`) are
+    written with `write_time(value, pointer)`; dates (`*_on`) stay ISO dates, as every platform
+    documents them.
 
     Raises:
         AdapterError: the event is not a well-formed canonical event.
@@ -54,7 +55,10 @@ def _convert_value(
     if isinstance(value, Mapping):
         return key, _convert(value, at, money, write_time)
     if isinstance(value, list):
-        return key, [_convert_value(key, item, f"{at}/{index}", money, write_time)[1] for index, item in enumerate(value)]
+        return key, [
+            _convert_value(key, item, f"{at}/{index}", money, write_time)[1]
+            for index, item in enumerate(value)
+        ]
     if key.endswith("_fen") and isinstance(value, int) and money == "yuan":
         return key[: -len("_fen")] + "_yuan", fen_to_yuan(value)
     if key.endswith("_at") and isinstance(value, str):

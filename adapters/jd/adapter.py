@@ -1,0 +1,94 @@
+"""JD: after-sales service records <-> canonical events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from adapters.base.contract import AdapterInfo, NativeRef
+from adapters.base.convert import (
+    fen,
+    int_code,
+    local_time,
+    lookup,
+    native_id,
+    require,
+    to_local_text,
+    yuan_to_fen,
+)
+from adapters.base.errors import AdapterError
+from adapters.base.lifecycle import NativeRecord, RecordAdapter
+from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
+from adapters.jd import const
+
+
+class JdAdapter(RecordAdapter):
+    """JD seller-side after-sales services (afsServiceId)."""
+
+    def __init__(self, amount_unit: str = const.DEFAULT_AMOUNT_UNIT) -> None:
+        if amount_unit not in const.AMOUNT_UNITS:
+            raise ValueError(
+                f"amount_unit must be one of {sorted(const.AMOUNT_UNITS)}, not {amount_unit!r}"
+            )
+        self.amount_unit = amount_unit
+        self.info = AdapterInfo.from_manifest(Path(__file__).parent)
+
+    def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
+        service_id = native_id(require(payload, "afsServiceId", ""), "/afsServiceId")
+        apply_id = native_id(require(payload, "afsApplyId", ""), "/afsApplyId")
+        order_id = native_id(require(payload, "orderId", ""), "/orderId")
+        ware_id = (
+            native_id(payload["wareId"], "/wareId") if payload.get("wareId") is not None else None
+        )
+        step = int_code(require(payload, "afsServiceStep", ""), "/afsServiceStep")
+        phase = lookup(const.STEP_PHASES, step, "/afsServiceStep")
+        expect = int_code(require(payload, "customerExpect", ""), "/customerExpect")
+        offer_kind, resolution = lookup(const.EXPECTATIONS, expect, "/customerExpect")
+        amount_fen = self._amount(payload.get("suggestAmount"))
+        require(payload, "afsApplyTime", "")
+        times = [
+            local_time(payload[key], f"/{key}")
+            for key in const.TIME_FIELDS
+            if payload.get(key) is not None
+        ]
+        if payload.get("questionDesc") is not None and not isinstance(payload["questionDesc"], str):
+            raise AdapterError("/questionDesc", "expected text")
+        # questionDesc is the buyer's own words and may hold personal data: it is read nowhere and
+        # kept nowhere, so it can never leak into an event or the kept state.
+        return NativeRecord(
+            ref=NativeRef(const.CODE, "afs_service", service_id),
+            status=str(step),
+            phase=phase,
+            updated_at=max(times),
+            amount_fen=amount_fen,
+            offer_kind=offer_kind,
+            resolution=resolution,
+            intervened=False,
+            amount_field="/suggestAmount",
+            order_id=order_id,
+            extra={
+                "afs_apply_id": apply_id,
+                "order_id": order_id,
+                "ware_id": ware_id,
+                "customer_expect": expect,
+            },
+        )
+
+    def _amount(self, value: Any) -> int | None:
+        if value is None:
+            return None
+        if self.amount_unit == "fen":
+            return fen(value, "/suggestAmount")
+        return yuan_to_fen(value, "/suggestAmount")
+
+    def render(self, event: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:
+        """A JD-style message: camelCase keys, `yyyy-MM-dd HH:mm:ss` times, yuan strings."""
+        body = native_content(event, money="yuan", write_time=to_local_text, keys="camel")
+        refs = case_native_ids(case, const.CODE)
+        if "afs_service" in refs:
+            body["afsServiceId"] = refs["afs_service"]
+        order_id = case_order_id(case)
+        if order_id is not None:
+            body["orderId"] = order_id
+        return {"messageType": const.RENDER_TYPE_PREFIX + topic_name(event["type"]), "body": body}

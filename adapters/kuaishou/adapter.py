@@ -1,0 +1,89 @@
+"""Kuaishou: refund pushes and records <-> canonical events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from adapters.base.contract import AdapterInfo, NativeRef
+from adapters.base.convert import (
+    decode_json_object,
+    epoch_millis,
+    fen,
+    int_code,
+    lookup,
+    native_id,
+    require,
+    to_epoch_millis,
+)
+from adapters.base.errors import AdapterError
+from adapters.base.lifecycle import NativeRecord, RecordAdapter
+from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
+from adapters.kuaishou import const
+
+
+class KuaishouAdapter(RecordAdapter):
+    """Kuaishou refunds: fen amounts, millisecond times, which are refused before 2000."""
+
+    def __init__(self) -> None:
+        self.info = AdapterInfo.from_manifest(Path(__file__).parent)
+
+    def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
+        if not isinstance(payload, Mapping):
+            raise AdapterError("/", "expected an object")
+        at = ""
+        body: Mapping[str, Any] = payload
+        if "event" in payload:
+            if payload["event"] not in const.EVENTS:
+                raise AdapterError("/event", f"unknown event {payload['event']!r}")
+            body = decode_json_object(require(payload, "data", ""), "/data")
+            at = "/data"
+        refund_id = native_id(require(body, "refundId", at), f"{at}/refundId")
+        order_id = native_id(require(body, "oid", at), f"{at}/oid")
+        status = int_code(require(body, "status", at), f"{at}/status")
+        phase, intervened = lookup(const.STATUSES, status, f"{at}/status")
+        handling_way = int_code(require(body, "handlingWay", at), f"{at}/handlingWay")
+        offer_kind, resolution = lookup(const.HANDLING_WAYS, handling_way, f"{at}/handlingWay")
+        negotiate_status = None
+        if body.get("negotiateStatus") is not None:
+            negotiate_status = int_code(body["negotiateStatus"], f"{at}/negotiateStatus")
+            if negotiate_status not in const.NEGOTIATE_STATUSES:
+                raise AdapterError(f"{at}/negotiateStatus", f"unknown code {negotiate_status!r}")
+        amount_fen = (
+            fen(body["refundFee"], f"{at}/refundFee") if body.get("refundFee") is not None else None
+        )
+        created_at = epoch_millis(require(body, "createTime", at), f"{at}/createTime")
+        updated_at = (
+            epoch_millis(body["updateTime"], f"{at}/updateTime")
+            if body.get("updateTime")
+            else created_at
+        )
+        return NativeRecord(
+            ref=NativeRef(const.CODE, "refund", refund_id),
+            status=str(status),
+            phase=phase,
+            updated_at=updated_at,
+            amount_fen=amount_fen,
+            offer_kind=offer_kind,
+            resolution=resolution,
+            intervened=intervened,
+            amount_field=f"{at}/refundFee",
+            order_id=order_id,
+            extra={
+                "oid": order_id,
+                "handling_way": handling_way,
+                "negotiate_status": negotiate_status,
+            },
+        )
+
+    def render(self, event: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:
+        """A Kuaishou-style push: camelCase, millisecond times, fen integers."""
+        body = native_content(event, money="fen", write_time=to_epoch_millis, keys="camel")
+        refs = case_native_ids(case, const.CODE)
+        if "refund" in refs:
+            body["refundId"] = refs["refund"]
+        order_id = case_order_id(case)
+        if order_id is not None:
+            body["oid"] = order_id
+        return {"event": const.RENDER_EVENT_PREFIX + topic_name(event["type"]), "data": body}

@@ -1,0 +1,170 @@
+"""Pinduoduo: after-sales records, pushed or polled incrementally <-> canonical events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from adapters.base.contract import AdapterInfo, NativeRef, PullPage, PullRequest, TimeWindow
+from adapters.base.convert import (
+    epoch_millis,
+    epoch_seconds,
+    fen,
+    int_code,
+    is_int,
+    local_time,
+    lookup,
+    native_id,
+    require,
+    to_epoch_seconds,
+    yuan_to_fen,
+)
+from adapters.base.errors import AdapterError
+from adapters.base.lifecycle import NativeRecord, RecordAdapter
+from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
+from adapters.pinduoduo import const
+
+
+class PinduoduoAdapter(RecordAdapter):
+    """Pinduoduo after-sales; the list and detail calls disagree on units, so shape decides."""
+
+    def __init__(self) -> None:
+        self.info = AdapterInfo.from_manifest(Path(__file__).parent)
+
+    def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
+        after_sales_id = native_id(require(payload, "id", ""), "/id")
+        order_sn = native_id(require(payload, "order_sn", ""), "/order_sn")
+        status = int_code(require(payload, "after_sales_status", ""), "/after_sales_status")
+        phase, intervened, status_kind = lookup(const.STATUSES, status, "/after_sales_status")
+        type_kind = "refund"
+        if payload.get("after_sales_type") is not None:
+            after_sales_type = int_code(payload["after_sales_type"], "/after_sales_type")
+            type_kind = lookup(const.TYPES, after_sales_type, "/after_sales_type")
+        offer_kind = status_kind or type_kind
+        amount_fen = (
+            amount(payload["refund_amount"], "/refund_amount")
+            if payload.get("refund_amount") is not None
+            else None
+        )
+        updated_at = pdd_time(require(payload, "updated_time", ""), "/updated_time")
+        if payload.get("created_time") is not None:
+            pdd_time(payload["created_time"], "/created_time")
+        return NativeRecord(
+            ref=NativeRef(const.CODE, "after_sales", after_sales_id),
+            status=str(status),
+            phase=phase,
+            updated_at=updated_at,
+            amount_fen=amount_fen,
+            offer_kind=offer_kind,
+            resolution=const.RESOLUTIONS[offer_kind],
+            intervened=intervened,
+            amount_field="/refund_amount",
+            order_id=order_sn,
+            extra={"order_sn": order_sn},
+        )
+
+    def render(self, event: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:
+        """A Pinduoduo-style message: snake_case, epoch seconds, yuan strings."""
+        body = native_content(event, money="yuan", write_time=to_epoch_seconds)
+        refs = case_native_ids(case, const.CODE)
+        if "after_sales" in refs:
+            body["id"] = refs["after_sales"]
+        order_id = case_order_id(case)
+        if order_id is not None:
+            body["order_sn"] = order_id
+        return {"type": const.RENDER_TYPE_PREFIX + topic_name(event["type"]), "data": body}
+
+    def pull_request(self, cursor: str | None, window: TimeWindow) -> PullRequest:
+        """The next incremental query: at most 30 minutes of update times, pages of 100.
+
+        The cursor is `<start epoch seconds>:<page>`; without one the query starts at
+        `window.start`.
+
+        Raises:
+            ValueError: the cursor is malformed or already at the end of the window.
+        """
+        until_s = _epoch(window.end)
+        start_s, page = _read_cursor(cursor) if cursor else (_epoch(window.start), 1)
+        if start_s >= until_s:
+            raise ValueError("nothing to pull: the cursor is at or past the window's end")
+        end_s = min(start_s + const.MAX_WINDOW_S, until_s)
+        return PullRequest(
+            method=const.PULL_METHOD,
+            params={
+                "type": const.PULL_METHOD,
+                "after_sales_status": const.PULL_ALL,
+                "after_sales_type": const.PULL_ALL,
+                "start_updated_at": str(start_s),
+                "end_updated_at": str(end_s),
+                "page": str(page),
+                "page_size": str(const.MAX_PAGE_SIZE),
+            },
+            window=TimeWindow(_from_epoch(start_s), _from_epoch(end_s)),
+            page=page,
+            page_size=const.MAX_PAGE_SIZE,
+            until=window.end,
+        )
+
+    def parse_pull_page(self, payload: Mapping[str, Any], request: PullRequest) -> PullPage:
+        """Records of one page and where to resume: next page, next window, or caught up."""
+        at = f"/{const.PULL_RESPONSE_KEY}"
+        body = require(payload, const.PULL_RESPONSE_KEY, "")
+        total = require(body, "total_count", at)
+        if not is_int(total) or total < 0:
+            raise AdapterError(f"{at}/total_count", "expected a count")
+        records = body.get("refund_list") or []
+        if not isinstance(records, list) or not all(isinstance(item, Mapping) for item in records):
+            raise AdapterError(f"{at}/refund_list", "expected a list of records")
+        if len(records) > request.page_size:
+            raise AdapterError(f"{at}/refund_list", "more records than the page size asked for")
+        start_s, end_s = _epoch(request.window.start), _epoch(request.window.end)
+        if records and request.page * request.page_size < total:
+            return PullPage(records=records, next_cursor=f"{start_s}:{request.page + 1}", more=True)
+        return PullPage(
+            records=records, next_cursor=f"{end_s}:1", more=end_s < _epoch(request.until)
+        )
+
+
+def amount(value: Any, at: str) -> int:
+    """A yuan string (list call) or integer fen (detail call); anything else fits neither."""
+    if isinstance(value, str):
+        return yuan_to_fen(value, at)
+    if is_int(value):
+        return fen(value, at)
+    raise AdapterError(at, "expected a yuan string or integer fen")
+
+
+def pdd_time(value: Any, at: str) -> str:
+    """Epoch seconds or milliseconds (by digits) or local text, kept to whole seconds.
+
+    Whole seconds, because the list call (seconds) and the detail call (milliseconds) describe
+    the same update and must yield the same event ids.
+    """
+    if isinstance(value, str) and " " in value:
+        return local_time(value, at)
+    digits = str(value) if is_int(value) or isinstance(value, str) else ""
+    if is_int(value) or digits.isdigit():
+        if len(digits) == const.EPOCH_SECONDS_DIGITS:
+            return epoch_seconds(value, at)
+        if len(digits) == const.EPOCH_MILLIS_DIGITS:
+            return epoch_millis(int(digits) // 1000 * 1000, at)
+    raise AdapterError(at, "expected epoch seconds, epoch milliseconds or yyyy-MM-dd HH:mm:ss")
+
+
+def _epoch(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("pull windows need aware datetimes")
+    return int(moment.timestamp())
+
+
+def _from_epoch(seconds: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+
+
+def _read_cursor(cursor: str) -> tuple[int, int]:
+    start, _, page = cursor.partition(":")
+    if not (start.isdigit() and page.isdigit() and int(page) >= 1):
+        raise ValueError(f"not a Pinduoduo cursor: {cursor!r}")
+    return int(start), int(page)
