@@ -215,6 +215,59 @@ def _hub_key_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# send ---------------------------------------------------------------------------------------
+
+
+def _send(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.client import HubClient, HubError
+    from hub.crypto.keys import KeyFormatError, load_private_key_file
+
+    try:
+        event = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        private_key = load_private_key_file(args.key)
+    except (OSError, ValueError, KeyFormatError) as err:
+        return _fail(str(err))
+
+    async def post() -> dict[str, Any]:
+        async with HubClient(args.url, args.kid, private_key) as hub:
+            return await hub.post_event(event)
+
+    try:
+        accepted = asyncio.run(post())
+    except HubError as err:
+        print(json.dumps(err.problem, indent=2, ensure_ascii=False), file=sys.stderr)
+        return 1
+    except OSError as err:
+        return _fail(f"cannot reach {args.url}: {err}")
+    print(json.dumps(accepted, indent=2, ensure_ascii=False))
+    return 0
+
+
+# deadline sweep -----------------------------------------------------------------------------
+
+
+def _sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.sweeper.once import sweep_once
+    from hub.sweeper.sweep import SweepReport
+
+    def progress(report: SweepReport) -> None:
+        print(
+            f"swept {report.cases_seen} cases, {report.breaches_recorded} breaches recorded",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    async def work(pool: Any) -> SweepReport:
+        return await sweep_once(pool, settings, progress)
+
+    report = _run(settings, work)
+    _print([dataclasses.asdict(report)], args.json, _SWEEP_COLUMNS)
+    return 0
+
+
+_SWEEP_COLUMNS = ("breaches_recorded", "deadlines_recomputed", "cases_seen", "raced")
+
+
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     def command(group: Any, name: str, handler: Callable[..., int], help_text: str) -> Any:
         sub = group.add_parser(name, help=help_text, description=help_text)
@@ -268,6 +321,17 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     list_keys = command(group, "list", _keys_list, "list keys")
     list_keys.add_argument("--participant")
 
+    send = commands.add_parser(
+        "send",
+        help="sign and send one event from a JSON file; verify the receipt",
+        description="sign and send one event from a JSON file; verify the receipt",
+    )
+    send.add_argument("file", help="the canonical event, JSON")
+    send.add_argument("--kid", required=True, help="your registered key id")
+    send.add_argument("--key", required=True, help="your private key, PEM")
+    send.add_argument("--url", required=True, help="the hub's base URL")
+    send.set_defaults(handler=_send)
+
     hub_key = commands.add_parser("hub-key", help="the hub's own signing keys")
     group = hub_key.add_subparsers(dest="action", required=True, metavar="ACTION")
     command(
@@ -277,3 +341,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "add a new hub key: published now, signing once the JWKS cache lifetime has passed",
     )
     command(group, "list", _hub_key_list, "list the hub's published keys")
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="record missed deadlines as deadline.breached events",
+        description="record missed deadlines as deadline.breached events",
+    )
+    sweep.add_argument("--once", action="store_true", required=True, help="run one sweep and exit")
+    sweep.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sweep.set_defaults(handler=_sweep)

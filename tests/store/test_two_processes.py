@@ -27,8 +27,9 @@ TOTAL = PROCESSES * WRITERS_PER_PROCESS * APPENDS_PER_WRITER
 
 
 def _note(complaint_id: str, version: int) -> dict[str, Any]:
-    return example("case.note_added", event_id=str(uuid.uuid4()), complaint_id=complaint_id,
-                   version=version)
+    return example(
+        "case.note_added", event_id=str(uuid.uuid4()), complaint_id=complaint_id, version=version
+    )
 
 
 async def _writer(client: HubClient, complaint_id: str) -> None:
@@ -59,25 +60,33 @@ async def test_two_processes_25_writers_each_give_a_dense_feed_read_exactly_once
 ) -> None:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     participants = ParticipantStore(pool)
-    await participants.add(Participant("bureau.zj.hz", "Hangzhou AMR", "bureau", None,
-                                       ("330100",), None, True))
+    await participants.add(
+        Participant("bureau.zj.hz", "Hangzhou AMR", "bureau", None, ("330100",), None, True)
+    )
     key = generate_private_key()
     await participants.add_key("bureau.zj.hz", "bureau-k1", public_key_raw(key.public_key()))
-    env = {"COMPLAINT_HUB_DATABASE_URL": database_url, "COMPLAINT_HUB_DATA_DIR": str(tmp_path),
-           "COMPLAINT_HUB_LOG_LEVEL": "WARNING", "COMPLAINT_HUB_POOL_SIZE": "8"}
+    env = {
+        "COMPLAINT_HUB_DATABASE_URL": database_url,
+        "COMPLAINT_HUB_DATA_DIR": str(tmp_path),
+        "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
+        "COMPLAINT_HUB_POOL_SIZE": "8",
+    }
     done = asyncio.Event()
-    with hub_process(env, tmp_path / "hub1.log") as first, \
-            hub_process(env, tmp_path / "hub2.log") as second:
+    with (
+        hub_process(env, tmp_path / "hub1.log") as first,
+        hub_process(env, tmp_path / "hub2.log") as second,
+    ):
         connector = aiohttp.TCPConnector(limit=200)
         async with aiohttp.ClientSession(connector=connector) as session:
-            clients = [HubClient(url, "bureau-k1", key, session=session)
-                       for url in (first, second)]
+            clients = [HubClient(url, "bureau-k1", key, session=session) for url in (first, second)]
             reader = asyncio.create_task(_follow(pool, done))
             async with asyncio.timeout(600):
-                await asyncio.gather(*(
-                    _writer(clients[w % PROCESSES], f"MP-{w:03d}")
-                    for w in range(PROCESSES * WRITERS_PER_PROCESS)
-                ))
+                await asyncio.gather(
+                    *(
+                        _writer(clients[w % PROCESSES], f"MP-{w:03d}")
+                        for w in range(PROCESSES * WRITERS_PER_PROCESS)
+                    )
+                )
                 done.set()
                 seen = await reader
     assert seen == list(range(1, TOTAL + 1))
