@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-import http_sfv
+from http_sf.innerlist import ser_innerlist
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -212,17 +212,15 @@ def _sign(
     label: str,
     private_key: Ed25519PrivateKey,
 ) -> dict[str, str]:
-    inner = http_sfv.InnerList()
-    for component in components:
-        item = http_sfv.Item(component.name)
-        for key, value in component.params:
-            item.params[key] = value
-        inner.append(item)
-    for name in ("created", "expires", "keyid", "nonce", "alg", "tag"):
-        value = getattr(params, name)
-        if value is not None:
-            inner.params[name] = value
-    unsigned = ParsedSignature(label, tuple(components), params, b"", str(inner))
+    items = [(component.name, dict(component.params)) for component in components]
+    values = {
+        name: getattr(params, name)
+        for name in ("created", "expires", "keyid", "nonce", "alg", "tag")
+        if getattr(params, name) is not None
+    }
+    unsigned = ParsedSignature(
+        label, tuple(components), params, b"", ser_innerlist((items, values))
+    )
     signature = private_key.sign(signature_base(unsigned, view.resolve))
     return {
         "Signature-Input": unsigned.signature_input,

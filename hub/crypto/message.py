@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import http_sfv
+from http_sf.item import ser_item
 
 from hub.crypto.errors import ComponentMissing, ComponentUnsupported
 
@@ -41,10 +41,7 @@ class Component:
         """The serialized identifier that starts this component's line in the signature base."""
         if not self.params:
             return _serialize_name(self.name)
-        item = http_sfv.Item(self.name)
-        for key, value in self.params:
-            item.params[key] = value
-        return str(item)
+        return ser_item((self.name, dict(self.params)))
 
 
 # Senders repeat the same few names on every request; serialising them is most of the cost of
@@ -52,7 +49,7 @@ class Component:
 # cache key True == 1, and ";req" must not stand in for ";req=1".
 @functools.lru_cache(maxsize=1024)
 def _serialize_name(name: str) -> str:
-    return str(http_sfv.Item(name))
+    return ser_item((name, {}))
 
 
 def normalise_authority(authority: str, scheme: str) -> str:
