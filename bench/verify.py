@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hub.crypto.httpsig import (  # noqa: E402
+from hub.crypto.httpsig import (
     MessageView,
     build_signature_base,
     parse_signatures,
     sign_request,
     verify_request,
 )
-from hub.crypto.keys import generate_private_key  # noqa: E402
+from hub.crypto.keys import generate_private_key
 
 URL = "https://hub.example.test/v1/events"
 BODY = (Path(__file__).resolve().parents[1] / "schemas/examples/complaint.filed.json").read_bytes()

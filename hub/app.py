@@ -7,11 +7,13 @@ from aiohttp import web
 from hub.api.auth import signature_middleware
 from hub.appkeys import SETTINGS
 from hub.middlewares import request_context_middleware
+from hub.privacy_resources import privacy_ctx
 from hub.problems import problem_middleware
 from hub.routes import setup_routes
 from hub.settings import Settings
 from hub.signer import signer_ctx
 from hub.store.resources import database_ctx, event_store_ctx
+from hub.sweeper.worker import sweeper_ctx
 from hub.trust_resources import trust_ctx
 
 
@@ -23,5 +25,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     # Order matters: each context may use what the ones before it opened.
     app.cleanup_ctx.extend([database_ctx, event_store_ctx, signer_ctx, trust_ctx])
+    app.cleanup_ctx.append(sweeper_ctx)
+    app.cleanup_ctx.append(privacy_ctx)
     setup_routes(app)
     return app

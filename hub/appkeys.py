@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     import asyncpg
 
     from hub.decisions import CaseChecks
+    from hub.privacy_resources import MasterKeySource
     from hub.settings import Settings
     from hub.signer import HubSigner
     from hub.store.complaints import ComplaintStore
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from hub.store.evidence import Evidence
     from hub.store.hub_keys import HubKeyStore
     from hub.store.participants import NonceStore, Participant, ParticipantStore
+    from hub.store.personal import PersonalStore
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 DATABASE_URL: web.AppKey[str] = web.AppKey("database_url")
@@ -29,6 +31,8 @@ HUB_KEYS: web.AppKey[HubKeyStore] = web.AppKey("hub_keys")
 HUB_SIGNER: web.AppKey[HubSigner] = web.AppKey("hub_signer")
 CHECKS: web.AppKey[CaseChecks] = web.AppKey("checks")
 COMPLAINTS: web.AppKey[ComplaintStore] = web.AppKey("complaints")
+MASTER_KEYS: web.AppKey[MasterKeySource] = web.AppKey("master_keys")
+PERSONAL_PARTS: web.AppKey[PersonalStore] = web.AppKey("personal_parts")
 
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 RAW_BODY: web.RequestKey[bytes] = web.RequestKey("raw_body", bytes)

@@ -247,8 +247,12 @@ def _send(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.ops.logs import configure_logging
     from hub.sweeper.once import sweep_once
     from hub.sweeper.sweep import SweepReport
+
+    # Logs and progress go to stderr; stdout carries only the result (for --json scripts).
+    configure_logging(settings.log_format, settings.log_level)
 
     def progress(report: SweepReport) -> None:
         print(
@@ -350,3 +354,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     sweep.add_argument("--once", action="store_true", required=True, help="run one sweep and exit")
     sweep.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sweep.set_defaults(handler=_sweep)
+
+    from hub.cli_personal import register_personal
+
+    register_personal(commands)

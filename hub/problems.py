@@ -95,6 +95,10 @@ class InvalidRecord(Problem):
     slug, title, status = "invalid-record", "Invalid record", 422
 
 
+class PersonalErased(Problem):
+    slug, title, status = "personal-erased", "Personal part erased", 410
+
+
 class Unauthorized(Problem):
     """Authentication failed; `slug` names exactly what (signature, key, nonce, ...)."""
 

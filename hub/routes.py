@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.api import complaints, events, jwks
+from hub.api import complaints, docs, events, jwks, openapi, personal, schemas
 from hub.ops import health
 
 
@@ -12,7 +12,16 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/.well-known/jwks.json", jwks.get_jwks)
+    # Public and unsigned (outside /v1): the records' schemas and this API's description.
+    app.router.add_get("/schemas/", schemas.list_schemas)
+    app.router.add_get("/schemas/examples/{name}", schemas.get_example)
+    app.router.add_get("/schemas/{name}", schemas.get_schema)
+    app.router.add_get("/openapi.json", openapi.get_openapi)
+    app.router.add_get("/docs", docs.get_docs)
     app.router.add_post("/v1/events", events.post_event)
     app.router.add_get("/v1/complaints", complaints.list_complaints)
     app.router.add_get("/v1/complaints/{complaint_id}", complaints.get_complaint)
     app.router.add_get("/v1/complaints/{complaint_id}/events", complaints.get_chain)
+    app.router.add_put("/v1/complaints/{complaint_id}/personal", personal.put_personal)
+    app.router.add_get("/v1/complaints/{complaint_id}/personal", personal.get_personal)
+    app.router.add_delete("/v1/complaints/{complaint_id}/personal", personal.erase_personal)

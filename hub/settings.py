@@ -106,6 +106,7 @@ class Settings:
     group_commit_max_items: int = 500
     group_commit_wait_ms: int = 2
     shutdown_timeout_s: int = 30
+    sweep_interval_s: int = 60  # how often each hub looks for missed deadlines
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -143,4 +144,5 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GROUP_COMMIT_MAX_ITEMS": ("group_commit_max_items", _positive_int),
     "GROUP_COMMIT_WAIT_MS": ("group_commit_wait_ms", _non_negative_int),
     "SHUTDOWN_TIMEOUT_S": ("shutdown_timeout_s", _positive_int),
+    "SWEEP_INTERVAL_S": ("sweep_interval_s", _positive_int),
 }

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import base64
 import binascii
+import hashlib
 import hmac
 import re
 from collections.abc import Callable

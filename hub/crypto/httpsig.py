@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from http_sf.innerlist import ser_innerlist
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from http_sf.innerlist import ser_innerlist
 
 from hub.crypto._b64 import b64_encode, b64url_encode
 from hub.crypto.digest import content_digest_header, verify_content_digest

@@ -7,7 +7,6 @@ import binascii
 import functools
 import re
 from dataclasses import dataclass
-
 from typing import Any
 
 import http_sf

@@ -203,10 +203,12 @@ def decide(
     else:
         if event["complaint_id"] != case.complaint_id:
             raise ValueError("event and snapshot belong to different complaints")
-        if version != case.version + 1:
-            raise StaleVersion(case.version, version)
+        # A second filing (naturally sent at version 1) is refused as such: no version would
+        # make it acceptable, so "stale, send the next version" would mislead its sender.
         if event_type == E.FILED:
             raise ComplaintExists(case.complaint_id)
+        if version != case.version + 1:
+            raise StaleVersion(case.version, version)
     flags = authorise(actor, event_type, data, case)
     if case is None:
         initial_status(event_type)

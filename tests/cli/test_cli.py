@@ -87,7 +87,8 @@ def test_onboarding_a_platform_then_sending_an_event_from_the_shell(
         data_dir=tmp_path,
         check=False,
     )
-    assert again.returncode == 1 and "already exists" in again.stderr
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
 
     run(
         "participants",
@@ -119,7 +120,8 @@ def test_onboarding_a_platform_then_sending_an_event_from_the_shell(
     )
     assert listed[0]["participant_id"] == "bureau.zj.hz.xihu"
     table = run("keys", "list", database_url=database_url, data_dir=tmp_path).stdout
-    assert "KID" in table and "xihu-2026" in table
+    assert "KID" in table
+    assert "xihu-2026" in table
 
     env = {
         "COMPLAINT_HUB_DATABASE_URL": database_url,
