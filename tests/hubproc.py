@@ -65,3 +65,6 @@ def hub_process(env: Mapping[str, str], log_path: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+                raise
+        # SIGTERM is a clean stop: in-flight requests drained, resources closed, status 0.
+        assert process.returncode == 0, log_path.read_text()[-2000:]

@@ -42,3 +42,5 @@ def configure_logging(log_format: str = "json", level: str = "INFO") -> None:
     root.setLevel(level)
     # aiohttp's own access log is replaced by ours (one line per request, with the request id).
     logging.getLogger("aiohttp.access").disabled = True
+    # The embedded server narrates every pg_ctl call at INFO; only its problems matter here.
+    logging.getLogger("pgserver").setLevel(max(logging.WARNING, root.level))

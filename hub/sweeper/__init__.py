@@ -1,0 +1,1 @@
+"""The deadline sweeper: records missed deadlines as the hub's own events, once each."""
