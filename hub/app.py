@@ -6,7 +6,10 @@ from aiohttp import web
 
 from hub.api.auth import signature_middleware
 from hub.appkeys import SETTINGS
+from hub.feeds.service import close_streams_on_shutdown, feeds_ctx
+from hub.feeds.webhooks.worker import webhooks_ctx
 from hub.middlewares import request_context_middleware
+from hub.platforms.resources import platforms_ctx
 from hub.privacy_resources import privacy_ctx
 from hub.problems import problem_middleware
 from hub.routes import setup_routes
@@ -27,5 +30,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend([database_ctx, event_store_ctx, signer_ctx, trust_ctx])
     app.cleanup_ctx.append(sweeper_ctx)
     app.cleanup_ctx.append(privacy_ctx)
+    app.cleanup_ctx.append(platforms_ctx)
+    app.cleanup_ctx.append(feeds_ctx)
+    app.cleanup_ctx.append(webhooks_ctx)
+    app.on_shutdown.append(close_streams_on_shutdown)
     setup_routes(app)
     return app

@@ -7,9 +7,18 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     import asyncpg
 
+    from adapters.base.contract import Adapter
     from hub.decisions import CaseChecks
+    from hub.feeds.service import Feeds
+    from hub.feeds.webhooks.delivery import Guard, WebhookWorker
+    from hub.feeds.webhooks.guard import Resolver
+    from hub.platforms.feed import NativeFeed
+    from hub.platforms.ingest import PlatformIngest
     from hub.privacy_resources import MasterKeySource
     from hub.settings import Settings
     from hub.signer import HubSigner
@@ -19,6 +28,7 @@ if TYPE_CHECKING:
     from hub.store.hub_keys import HubKeyStore
     from hub.store.participants import NonceStore, Participant, ParticipantStore
     from hub.store.personal import PersonalStore
+    from hub.store.subscriptions import SubscriptionStore
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 DATABASE_URL: web.AppKey[str] = web.AppKey("database_url")
@@ -33,6 +43,17 @@ CHECKS: web.AppKey[CaseChecks] = web.AppKey("checks")
 COMPLAINTS: web.AppKey[ComplaintStore] = web.AppKey("complaints")
 MASTER_KEYS: web.AppKey[MasterKeySource] = web.AppKey("master_keys")
 PERSONAL_PARTS: web.AppKey[PersonalStore] = web.AppKey("personal_parts")
+# Platform adapters by code, and the native path through them.
+ADAPTERS: web.AppKey[dict[str, Adapter]] = web.AppKey("adapters")
+PLATFORM_INGEST: web.AppKey[PlatformIngest] = web.AppKey("platform_ingest")
+NATIVE_FEED: web.AppKey[NativeFeed] = web.AppKey("native_feed")
+FEEDS: web.AppKey[Feeds] = web.AppKey("feeds")
+SUBSCRIPTIONS: web.AppKey[SubscriptionStore] = web.AppKey("subscriptions")
+WEBHOOK_GUARD: web.AppKey[Guard] = web.AppKey("webhook_guard")
+WEBHOOK_WORKER: web.AppKey[WebhookWorker] = web.AppKey("webhook_worker")
+# Set before start-up by tests and benchmarks only: the worker's clock and the target resolver.
+WEBHOOK_CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("webhook_clock")
+WEBHOOK_RESOLVER: web.AppKey[Resolver] = web.AppKey("webhook_resolver")
 
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 RAW_BODY: web.RequestKey[bytes] = web.RequestKey("raw_body", bytes)

@@ -358,3 +358,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     from hub.cli_personal import register_personal
 
     register_personal(commands)
+
+    from hub.cli_adapters import register_adapters
+
+    register_adapters(commands)

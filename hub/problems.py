@@ -95,6 +95,10 @@ class InvalidRecord(Problem):
     slug, title, status = "invalid-record", "Invalid record", 422
 
 
+class WebhookTargetRefused(Problem):
+    slug, title, status = "webhook-target-refused", "Webhook target refused", 422
+
+
 class PersonalErased(Problem):
     slug, title, status = "personal-erased", "Personal part erased", 410
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.api import complaints, docs, events, jwks, openapi, personal, schemas
+from hub.api import (
+    complaints,
+    docs,
+    events,
+    feed,
+    jwks,
+    openapi,
+    personal,
+    platforms,
+    schemas,
+    subscriptions,
+)
 from hub.ops import health
 
 
@@ -25,3 +36,14 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_put("/v1/complaints/{complaint_id}/personal", personal.put_personal)
     app.router.add_get("/v1/complaints/{complaint_id}/personal", personal.get_personal)
     app.router.add_delete("/v1/complaints/{complaint_id}/personal", personal.erase_personal)
+    app.router.add_get("/v1/feed", feed.get_feed)
+    app.router.add_get("/v1/feed/stream", feed.get_feed_stream)
+    app.router.add_post("/v1/subscriptions", subscriptions.create_subscription)
+    app.router.add_get("/v1/subscriptions", subscriptions.list_subscriptions)
+    app.router.add_get("/v1/subscriptions/{subscription_id}", subscriptions.get_subscription)
+    app.router.add_delete("/v1/subscriptions/{subscription_id}", subscriptions.delete_subscription)
+    app.router.add_post(
+        "/v1/subscriptions/{subscription_id}/replay", subscriptions.replay_subscription
+    )
+    app.router.add_post("/v1/platforms/{platform}/inbound", platforms.post_inbound)
+    app.router.add_get("/v1/platforms/{platform}/feed", platforms.get_native_feed)

@@ -1,0 +1,4 @@
+"""The consumer's personal part: envelope encryption, the salted commitment, masking.
+
+Pure functions over bytes and values; the only file access is the master key file (keyfile.py).
+"""

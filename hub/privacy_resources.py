@@ -1,0 +1,64 @@
+"""Cleanup context for the personal part: the master keys (re-read on rotation) and its store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+
+from hub.appkeys import MASTER_KEYS, PERSONAL_PARTS, POOL, SETTINGS
+from hub.privacy.keyfile import MasterKeys, load_master_keys, master_key_path
+from hub.store.personal import PersonalStore
+
+log = structlog.get_logger("hub.privacy")
+_REFRESH_S = 30
+
+
+class MasterKeySource:
+    """The master keys of the shared secret file, re-read when rotation adds a version."""
+
+    def __init__(self, path: Path, keys: MasterKeys) -> None:
+        self.path = path
+        self.keys = keys
+
+    async def reload(self) -> MasterKeys:
+        self.keys = await asyncio.to_thread(load_master_keys, self.path, generate=False)
+        return self.keys
+
+    async def with_version(self, version: int) -> MasterKeys:
+        """Keys that hold `version`: another replica may have rotated before this one noticed."""
+        if version not in self.keys.keys:
+            await self.reload()
+        return self.keys
+
+
+async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    path = master_key_path(settings.master_key_file, settings.data_dir)
+    # Development default only: production mounts the file from a secret shared by all replicas.
+    generate = settings.master_key_file is None
+    keys = await asyncio.to_thread(load_master_keys, path, generate=generate)
+    source = MasterKeySource(path, keys)
+    app[MASTER_KEYS] = source
+    app[PERSONAL_PARTS] = PersonalStore(app[POOL])
+
+    async def refresh() -> None:
+        while True:
+            await asyncio.sleep(_REFRESH_S)
+            try:
+                await source.reload()
+            except Exception as err:
+                # Keep the keys in hand; never log the file's contents.
+                log.warning("master_key_refresh_failed", error=type(err).__name__)
+
+    task = asyncio.create_task(refresh())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
