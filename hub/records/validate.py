@@ -22,11 +22,13 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
 from hub.domain import uscc
+from hub.records._inline import inline_refs
 
 SCHEMA_BASE = "https://complaint-hub.org/schemas/"
 EVENT_SCHEMA = SCHEMA_BASE + "event-v1.json"
 PERSONAL_SCHEMA = SCHEMA_BASE + "personal-v1.json"
 SNAPSHOT_SCHEMA = SCHEMA_BASE + "complaint-v1.json"
+EVENT_DATA_SCHEMA = SCHEMA_BASE + "event-data-v1.json"
 
 
 class RecordInvalid(ValueError):
@@ -75,6 +77,11 @@ class _Schemas:
     event: Validator
     personal: Validator
     snapshot: Validator
+    # Inlined copies for the fast path: the envelope without its per-type dispatch, and the
+    # data schema of each event type. A record they refuse is re-checked by the full validator,
+    # whose errors are the ones reported.
+    envelope_fast: Validator
+    data_fast: Mapping[str, Validator]
 
 
 @functools.cache
@@ -89,11 +96,24 @@ def _schemas() -> _Schemas:
         schema = registry.contents(uri)
         return _CanonicalValidator(schema, registry=registry, format_checker=_FORMATS)
 
+    envelope = {k: v for k, v in registry.contents(EVENT_SCHEMA).items() if k != "allOf"}
+    data_schemas = registry.contents(EVENT_DATA_SCHEMA)["$defs"]
+    event_types = registry.contents(EVENT_SCHEMA)["properties"]["type"]["enum"]
     return _Schemas(
         registry=registry,
         event=validator(EVENT_SCHEMA),
         personal=validator(PERSONAL_SCHEMA),
         snapshot=validator(SNAPSHOT_SCHEMA),
+        envelope_fast=_CanonicalValidator(
+            inline_refs(envelope, EVENT_SCHEMA, registry), format_checker=_FORMATS
+        ),
+        data_fast={
+            event_type: _CanonicalValidator(
+                inline_refs(data_schemas[event_type], EVENT_DATA_SCHEMA, registry),
+                format_checker=_FORMATS,
+            )
+            for event_type in event_types
+        },
     )
 
 
@@ -104,7 +124,17 @@ def registry() -> Registry[Any]:
 
 def validate_event(doc: object) -> None:
     """Raise RecordInvalid for the best error of a canonical event, else return None."""
-    _validate(_schemas().event, doc)
+    schemas = _schemas()
+    if isinstance(doc, dict):
+        data_validator = schemas.data_fast.get(doc.get("type"))  # type: ignore[arg-type]
+        if (
+            data_validator is not None
+            and schemas.envelope_fast.is_valid(doc)
+            and data_validator.is_valid(doc["data"])
+        ):
+            _check_usccs(doc)
+            return
+    _validate(schemas.event, doc)
 
 
 def validate_personal(doc: object) -> None:
@@ -119,6 +149,10 @@ def _validate(validator: Validator, doc: object) -> None:
     error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
     if error is not None:
         raise RecordInvalid(_pointer(error), str(error.validator), _message(error))
+    _check_usccs(doc)
+
+
+def _check_usccs(doc: object) -> None:
     for pointer, code in _usccs(doc, ""):
         if not uscc.is_valid(code):
             raise RecordInvalid(pointer, "uscc-checksum", f"{code!r} fails its check character")
