@@ -23,6 +23,7 @@ import structlog
 
 from hub.problems import ServiceUnavailable, StaleVersion
 from hub.store.evidence import Evidence, insert_evidence_txn
+from hub.store.native import NativeState, upsert_native_txn
 
 log = structlog.get_logger("hub.store.events")
 
@@ -46,6 +47,9 @@ class PendingEvent:
     body: bytes  # canonical JSON of the envelope, computed once
     event_sha256: bytes
     evidence: Evidence | None = None
+    # The native state this event's record moved to (platform adapters): kept in the same
+    # transaction, and only if the event is accepted.
+    native_state: NativeState | None = None
 
     @property
     def evidence_sha256(self) -> bytes | None:
@@ -383,6 +387,13 @@ class EventStore:
             accepted_at,
             [last_position[c] for c in touched],
         )
+        native_states = [
+            (native, group[i].event.complaint_id)
+            for i, _ in accepted
+            if (native := group[i].event.native_state) is not None
+        ]
+        if native_states:
+            await upsert_native_txn(conn, native_states, accepted_at)
         # Delivered at COMMIT, carrying the highest position now visible.
         await conn.execute("SELECT pg_notify($1, $2)", FEED_CHANNEL, str(last))
 

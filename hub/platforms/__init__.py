@@ -1,0 +1,1 @@
+"""Platforms speaking their native formats through their adapters: ingest, feeds, the registry."""
