@@ -10,6 +10,7 @@ from hub.feeds.service import close_streams_on_shutdown, feeds_ctx
 from hub.feeds.webhooks.worker import webhooks_ctx
 from hub.middlewares import request_context_middleware
 from hub.platforms.resources import platforms_ctx
+from hub.platforms.sync.resources import sync_ctx
 from hub.privacy_resources import privacy_ctx
 from hub.problems import problem_middleware
 from hub.routes import setup_routes
@@ -31,6 +32,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(sweeper_ctx)
     app.cleanup_ctx.append(privacy_ctx)
     app.cleanup_ctx.append(platforms_ctx)
+    app.cleanup_ctx.append(sync_ctx)
     app.cleanup_ctx.append(feeds_ctx)
     app.cleanup_ctx.append(webhooks_ctx)
     app.on_shutdown.append(close_streams_on_shutdown)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from hub.feeds.webhooks.guard import Resolver
     from hub.platforms.feed import NativeFeed
     from hub.platforms.ingest import PlatformIngest
+    from hub.platforms.sync.worker import SyncWorker
     from hub.privacy_resources import MasterKeySource
     from hub.settings import Settings
     from hub.signer import HubSigner
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from hub.store.participants import NonceStore, Participant, ParticipantStore
     from hub.store.personal import PersonalStore
     from hub.store.subscriptions import SubscriptionStore
+    from hub.store.sync_state import SyncStateStore
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 DATABASE_URL: web.AppKey[str] = web.AppKey("database_url")
@@ -54,6 +56,11 @@ WEBHOOK_WORKER: web.AppKey[WebhookWorker] = web.AppKey("webhook_worker")
 # Set before start-up by tests and benchmarks only: the worker's clock and the target resolver.
 WEBHOOK_CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("webhook_clock")
 WEBHOOK_RESOLVER: web.AppKey[Resolver] = web.AppKey("webhook_resolver")
+# Pull mode: sync state, one poller per configured platform; clock and autostart set by tests only.
+SYNC_STATES: web.AppKey[SyncStateStore] = web.AppKey("sync_states")
+SYNC_WORKERS: web.AppKey[dict[str, SyncWorker]] = web.AppKey("sync_workers")
+SYNC_CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("sync_clock")
+SYNC_AUTOSTART: web.AppKey[bool] = web.AppKey("sync_autostart")
 
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 RAW_BODY: web.RequestKey[bytes] = web.RequestKey("raw_body", bytes)

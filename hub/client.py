@@ -7,7 +7,7 @@ async with HubClient("https://hub.example", kid="jd-2026", private_key=key) as h
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from yarl import URL
 
+from hub.client_cursor import CursorStore
 from hub.crypto.httpsig import sign_request
 from hub.crypto.jcs import canonical_json
 from hub.crypto.keys import load_public_key
@@ -187,8 +188,62 @@ class HubClient:
         limit: int = 100,
         wait: int | None = None,
         types: str | None = None,
+        complaint: str | None = None,
     ) -> dict[str, Any]:
+        params = {"after": after, "limit": limit, "wait": wait, "types": types}
         result: dict[str, Any] = await self.call(
-            "GET", "/v1/feed", params={"after": after, "limit": limit, "wait": wait, "types": types}
+            "GET", "/v1/feed", params={**params, "complaint": complaint}
         )
         return result
+
+    async def follow_feed(
+        self,
+        after: int | None = None,
+        *,
+        types: Sequence[str] | None = None,
+        wait: int = 30,
+        limit: int = 100,
+        cursor_store: CursorStore | None = None,
+        verify: bool = True,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every feed item after `after` (or the stored cursor), long-polling for new ones.
+
+        The cursor is saved once the consumer comes back for the next item, so an item is
+        yielded again after a crash rather than lost (at least once). With `verify`, each
+        item's receipt is checked against the hub's JWKS and against the event it came with.
+        """
+        cursor = after if after is not None else (cursor_store.load() if cursor_store else 0)
+        joined = ",".join(types) if types else None
+        while True:
+            page = await self.get_feed(after=cursor, limit=limit, wait=wait, types=joined)
+            for item in page["items"]:
+                if verify:
+                    await self.verify_feed_item(item)
+                yield item
+                cursor = item["position"]
+                if cursor_store is not None:
+                    cursor_store.save(cursor)
+            if page["next"] != cursor:  # filtered positions skipped: never scan them again
+                cursor = page["next"]
+                if cursor_store is not None:
+                    cursor_store.save(cursor)
+
+    async def verify_feed_item(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """The receipt's payload, once it verifies and names exactly this event at this place."""
+        import hashlib
+
+        payload = await self.verify_receipt(item["receipt"])
+        event = dict(item["event"])
+        added = {name: event.pop(name) for name in ("actor", "position", "accepted_at")}
+        expected = {
+            "event_id": event["event_id"],
+            "complaint_id": event["complaint_id"],
+            "version": event["version"],
+            "position": item["position"],
+            "event_sha256": hashlib.sha256(canonical_json(event)).hexdigest(),
+            **added,
+        }
+        if any(payload.get(name) != value for name, value in expected.items()):
+            detail = f"the receipt does not match feed item {item['position']}"
+            raise HubError(0, {"detail": detail})
+        return payload

@@ -33,6 +33,13 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -107,6 +114,9 @@ class Settings:
     group_commit_wait_ms: int = 2
     shutdown_timeout_s: int = 30
     sweep_interval_s: int = 60  # how often each hub looks for missed deadlines
+    sse_heartbeat_s: float = 15.0  # a comment on an idle SSE stream keeps proxies from closing it
+    sse_write_timeout_s: float = 5.0  # a write that cannot drain in this time drops the client
+    sse_buffer_bytes: int = 1024 * 1024  # bytes queued for one SSE client before it is dropped
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -145,4 +155,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GROUP_COMMIT_WAIT_MS": ("group_commit_wait_ms", _non_negative_int),
     "SHUTDOWN_TIMEOUT_S": ("shutdown_timeout_s", _positive_int),
     "SWEEP_INTERVAL_S": ("sweep_interval_s", _positive_int),
+    "SSE_HEARTBEAT_S": ("sse_heartbeat_s", _positive_float),
+    "SSE_WRITE_TIMEOUT_S": ("sse_write_timeout_s", _positive_float),
+    "SSE_BUFFER_BYTES": ("sse_buffer_bytes", _positive_int),
 }

@@ -86,6 +86,12 @@ class HubSigner:
             raise RuntimeError("no hub key is active yet")
         return usable[-1]
 
+    def webhook_keys(self, now: datetime | None = None) -> list[Ed25519PrivateKey]:
+        """The active key and any newer published one: during a rotation both sign webhooks, so
+        a receiver holding either JWKS verifies `v1a`."""
+        active = self.active(now)
+        return [k.private_key for k in self._keys if k.not_before >= active.not_before]
+
     def seal(self, event: PendingEvent, position: int, accepted_at: datetime) -> str:
         key = self.active(accepted_at)
         payload = receipt_payload(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -23,9 +24,30 @@ def parse_json(raw: bytes, content_type: str) -> Any:
             f"send the body as application/json, not {content_type or 'no content type'}"
         )
     try:
-        return orjson.loads(raw)
+        document = orjson.loads(raw)
     except orjson.JSONDecodeError as err:
         raise MalformedJson(f"the body is not valid JSON: {err}") from err
+    _refuse_duplicate_names(raw)
+    return document
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for name, _ in pairs:
+        if name in seen:
+            raise MalformedJson(
+                f"the body repeats the member name {name!r}; signed JSON must be I-JSON "
+                "(RFC 7493 section 2.3), or the signed bytes would mean different things to "
+                "different readers"
+            )
+        seen.add(name)
+    return dict(pairs)
+
+
+def _refuse_duplicate_names(raw: bytes) -> None:
+    # orjson keeps the last of repeated names silently; a verifier of the stored evidence may keep
+    # the first. The stdlib parser reports every pair, so it checks what orjson already accepted.
+    json.loads(raw, object_pairs_hook=_unique_members)
 
 
 async def read_json(request: web.Request) -> Any:

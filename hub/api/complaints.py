@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from hub.api._event_view import shown_event
 from hub.appkeys import ACTOR, COMPLAINTS
 from hub.crypto.receipts import rfc3339
 from hub.decisions import actor_of
@@ -38,8 +39,9 @@ async def get_complaint(request: web.Request) -> web.Response:
 
 
 def _chain_item(item: ChainEvent, actor: Actor) -> dict[str, Any]:
-    event = orjson.loads(item.body)
-    event.update(actor=item.actor, position=item.position, accepted_at=rfc3339(item.accepted_at))
+    event = shown_event(
+        item.body, actor=item.actor, position=item.position, accepted_at=item.accepted_at
+    )
     shown: dict[str, Any] = {"event": event, "receipt": item.receipt, "flags": item.flags}
     # A batch's evidence spans many cases: only its sender and operators see it.
     may_see = item.evidence is not None and (

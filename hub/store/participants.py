@@ -9,6 +9,9 @@ import asyncpg
 
 from hub.problems import Conflict, NotFound
 
+# Revocations and disablings are announced here, so every hub process closes the open streams.
+TRUST_CHANNEL = "complaint_hub_trust"
+
 
 @dataclasses.dataclass(frozen=True)
 class Participant:
@@ -115,10 +118,14 @@ class ParticipantStore:
         return _participant(row) if row else None
 
     async def disable(self, participant_id: str) -> Participant:
+        # The notice reaches every hub process at COMMIT, which closes the open feed streams.
         row = await self._pool.fetchrow(
-            "UPDATE participants SET enabled = false, disabled_at = coalesce(disabled_at, now())"
-            f" WHERE participant_id = $1 RETURNING {_PARTICIPANT_COLUMNS}",
+            "WITH disabled AS (UPDATE participants SET enabled = false,"
+            " disabled_at = coalesce(disabled_at, now())"
+            f" WHERE participant_id = $1 RETURNING {_PARTICIPANT_COLUMNS})"
+            " SELECT disabled.*, pg_notify($2, 'participant:' || participant_id) FROM disabled",
             participant_id,
+            TRUST_CHANNEL,
         )
         if row is None:
             raise NotFound(f"no participant {participant_id}")
@@ -152,11 +159,13 @@ class ParticipantStore:
 
     async def revoke_key(self, kid: str, reason: str) -> ParticipantKey:
         row = await self._pool.fetchrow(
-            "UPDATE participant_keys SET revoked_at = coalesce(revoked_at, now()),"
+            "WITH revoked AS (UPDATE participant_keys SET revoked_at = coalesce(revoked_at, now()),"
             " revoked_reason = coalesce(revoked_reason, $2)"
-            f" WHERE kid = $1 RETURNING {_KEY_COLUMNS}",
+            f" WHERE kid = $1 RETURNING {_KEY_COLUMNS})"
+            " SELECT revoked.*, pg_notify($3, 'kid:' || kid) FROM revoked",
             kid,
             reason,
+            TRUST_CHANNEL,
         )
         if row is None:
             raise NotFound(f"no key {kid}")

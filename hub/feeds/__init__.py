@@ -1,0 +1,1 @@
+"""Feeds: cursor pull, long-poll and SSE over the dense, commit-ordered feed positions."""

@@ -1,0 +1,1 @@
+"""Signed webhooks: the target guard, Standard Webhooks signatures, payloads, delivery worker."""

@@ -1,0 +1,314 @@
+"""The delivery worker: at-least-once, in position order per subscription, driven from PostgreSQL.
+
+Every hub process runs one. A pass leases due subscriptions (committed before any network I/O),
+then for each reads the events after its cursor, drops those its owner may no longer read or did
+not ask for, and POSTs the rest one at a time, in order. A 2xx moves the cursor, and only while
+this worker still holds the lease; anything else schedules a retry with backoff and stops that
+subscription's run, so nothing is ever delivered past an event that has not been.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+import asyncpg
+import structlog
+
+from hub.decisions import actor_of
+from hub.domain.case_state import from_state
+from hub.domain.roles import Actor
+from hub.domain.visibility import may_read_case
+from hub.feeds.webhooks import payload, signing
+from hub.feeds.webhooks.backoff import retry_delay_s
+from hub.feeds.webhooks.guard import (
+    IPAddress,
+    PinnedResolver,
+    Resolver,
+    Target,
+    TargetRefused,
+    resolve_target,
+    system_resolver,
+)
+from hub.feeds.webhooks.sealing import SecretUnavailable, open_secret
+from hub.privacy.keyfile import MasterKeys
+from hub.signer import HubSigner
+from hub.store.feed import FeedItem, read_feed
+from hub.store.subscriptions import Leased, Subscription, SubscriptionStore
+
+log = structlog.get_logger("hub.feeds.webhooks")
+
+RESPONSE_READ_LIMIT = 4096  # read this much of an answer, to reuse the connection; never shown
+USER_AGENT = "complaint-hub-webhooks/1"
+
+
+@dataclasses.dataclass
+class Guard:
+    """How targets are checked; the same for the API (at subscription) and the worker (at each
+    run, since DNS answers change)."""
+
+    allow_private: bool
+    own: frozenset[IPAddress] = frozenset()
+    own_names: frozenset[str] = frozenset()
+    resolver: Resolver = system_resolver
+
+    async def check(self, url: str) -> Target:
+        return await resolve_target(
+            url,
+            allow_private=self.allow_private,
+            resolver=self.resolver,
+            own=self.own,
+            own_names=self.own_names,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Attempt:
+    ok: bool
+    status: int | None
+    error: str | None
+
+
+class WebhookWorker:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        store: SubscriptionStore,
+        guard: Guard,
+        *,
+        signer: Callable[[], HubSigner],
+        master_keys: Callable[[int], Awaitable[MasterKeys]],
+        now: Callable[[], datetime],
+        source: str = payload.DEFAULT_SOURCE,
+        lease_batch: int = 32,
+        read_batch: int = 100,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._pool = pool
+        self._store = store
+        self.guard = guard
+        self._signer = signer
+        self._master_keys = master_keys  # version -> master keys that hold it
+        # The scheduling clock (leases, backoff) is injected; the signature timestamp is always
+        # the wall clock, since receivers compare it with theirs.
+        self.now = now
+        self.source = source
+        self.lease_batch = lease_batch
+        self.read_batch = read_batch
+        self.timeout_s = timeout_s
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        # One keep-alive session per subscription, for as long as its host resolves the same.
+        self._sessions: dict[str, tuple[Target, aiohttp.ClientSession]] = {}
+
+    async def close(self) -> None:
+        sessions, self._sessions = self._sessions, {}
+        for _, session in sessions.values():
+            await session.close()
+
+    async def _session(self, subscription_id: str, target: Target) -> aiohttp.ClientSession:
+        cached = self._sessions.get(subscription_id)
+        if cached is not None and cached[0] == target and not cached[1].closed:
+            return cached[1]
+        if cached is not None:
+            await cached[1].close()
+        connector = aiohttp.TCPConnector(resolver=PinnedResolver(target), use_dns_cache=False)
+        timeout = aiohttp.ClientTimeout(total=self.timeout_s)
+        session = aiohttp.ClientSession(connector=connector, timeout=timeout)
+        self._sessions[subscription_id] = (target, session)
+        return session
+
+    def wake(self) -> None:
+        """Look for work now rather than at the next poll (a new event, a replay)."""
+        self._wake.set()
+
+    async def run_forever(self, poll_interval_s: float) -> None:
+        while True:
+            try:
+                busy = await self.run_once()
+            except Exception as err:
+                log.warning("webhook_pass_failed", error=repr(err))
+                busy = False
+            if busy:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), poll_interval_s)
+
+    async def run_once(self) -> bool:
+        """One pass; True when it delivered something (there may be more at once)."""
+        leased = await self._store.lease_due(self.name, self.now(), self.lease_batch)
+        if not leased:
+            return False
+        results = await asyncio.gather(*(self._run(item) for item in leased))
+        return any(results)
+
+    async def _run(self, leased: Leased) -> bool:
+        subscription = leased.subscription
+        try:
+            return await self._deliver(subscription, actor_of(leased.owner))
+        except Exception as err:
+            log.warning("webhook_run_failed", subscription=subscription.id, error=repr(err))
+            await self._store.release(subscription.id, self.name)
+            return False
+
+    async def _deliver(self, subscription: Subscription, owner: Actor) -> bool:
+        try:
+            target = await self.guard.check(subscription.url)
+            keys: MasterKeys = await self._master_keys(subscription.key_version)
+            secret = open_secret(
+                keys, subscription.id, subscription.key_version, subscription.secret_sealed
+            )
+        except (TargetRefused, SecretUnavailable) as err:
+            # A name that now resolves somewhere forbidden fails like an unreachable receiver.
+            attempt = Attempt(False, None, str(err))
+            await self._fail(
+                subscription, subscription.delivered_position, subscription.attempts + 1, attempt
+            )
+            return False
+        session = await self._session(subscription.id, target)
+        return await self._deliver_backlog(session, target, subscription, owner, secret)
+
+    async def _deliver_backlog(
+        self,
+        session: aiohttp.ClientSession,
+        target: Target,
+        subscription: Subscription,
+        owner: Actor,
+        secret: str,
+    ) -> bool:
+        stored = cursor = subscription.delivered_position
+        last_sent = subscription.last_sent_position
+        delivered = 0
+        while True:
+            items, _, limited = await read_feed(self._pool, after=cursor, limit=self.read_batch)
+            if not items:
+                break
+            states = await self._store.case_states([i.complaint_id for i in items])
+            for item in items:
+                if not _wanted(item, subscription, owner, states):
+                    cursor = item.position  # skipped items still move the cursor
+                    continue
+                delivery = payload.build(
+                    item,
+                    subscription_id=subscription.id,
+                    previous_position=last_sent,
+                    format=subscription.format,
+                    source=self.source,
+                )
+                attempt = await self._post(session, target, delivery, secret)
+                if not attempt.ok:
+                    # A success in this run reset the stored count: this failure is the first.
+                    failures = (0 if delivered else subscription.attempts) + 1
+                    await self._fail(subscription, cursor, failures, attempt)
+                    return delivered > 0
+                cursor = last_sent = item.position
+                delivered += 1
+                if not await self._advance(subscription, cursor, last_sent):
+                    return True
+                stored = cursor
+            if cursor > stored:
+                if not await self._advance(subscription, cursor, last_sent):
+                    return delivered > 0
+                stored = cursor
+            if not limited:
+                break
+        await self._store.release(subscription.id, self.name)
+        return delivered > 0
+
+    async def _advance(self, subscription: Subscription, cursor: int, last_sent: int) -> bool:
+        held = await self._store.advance(
+            subscription.id,
+            self.name,
+            self.now(),
+            delivered_position=cursor,
+            last_sent_position=last_sent,
+        )
+        if not held:
+            # Another worker took over (this one was too slow) or the owner disabled or deleted
+            # it: stop here; whoever holds it now resumes from the stored cursor.
+            log.info("webhook_lease_lost", subscription=subscription.id, position=cursor)
+        return held
+
+    async def _post(
+        self,
+        session: aiohttp.ClientSession,
+        target: Target,
+        delivery: payload.Delivery,
+        secret: str,
+    ) -> Attempt:
+        headers: dict[str, str] = dict(
+            signing.headers(
+                delivery.webhook_id,
+                int(time.time()),
+                delivery.body,
+                secret=secret,
+                hub_keys=self._signer().webhook_keys(),
+            )
+        )
+        headers["Content-Type"] = delivery.content_type
+        headers["User-Agent"] = USER_AGENT
+        try:
+            async with session.post(
+                target.url,
+                data=delivery.body,
+                headers=headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+            ) as response:
+                await response.content.read(RESPONSE_READ_LIMIT)
+                status = response.status
+        except TimeoutError:
+            return Attempt(False, None, "timeout")
+        except (aiohttp.ClientError, OSError) as err:
+            return Attempt(False, None, f"connection failed: {type(err).__name__}")
+        if 200 <= status < 300:
+            return Attempt(True, status, None)
+        # A redirect is a failure like any other: following it would bypass the guard.
+        return Attempt(False, status, f"HTTP {status}")
+
+    async def _fail(
+        self, subscription: Subscription, cursor: int, failures: int, attempt: Attempt
+    ) -> None:
+        status, error = attempt.status, attempt.error or "failed"
+        delay_s = retry_delay_s(failures, random.random())
+        next_attempt_at = self.now() + timedelta(seconds=delay_s) if delay_s is not None else None
+        state = await self._store.fail(
+            subscription.id,
+            self.name,
+            delivered_position=cursor,
+            failures=failures,
+            next_attempt_at=next_attempt_at,
+            status=status,
+            error=error[:200],
+        )
+        log.info(
+            "webhook_delivery_failed",
+            subscription=subscription.id,
+            position=cursor,
+            failures=failures,
+            status=status,
+            error=error[:200],
+            state=state,
+        )
+
+
+def _wanted(
+    item: FeedItem, subscription: Subscription, owner: Actor, states: Mapping[str, Any]
+) -> bool:
+    if subscription.event_types is not None and item.type not in subscription.event_types:
+        return False
+    state = states.get(item.complaint_id)
+    # The owner's rights now, on the case as it is now: a case that moved out of a bureau's
+    # region stops flowing to it, one referred to a court starts flowing there.
+    return state is not None and may_read_case(owner, from_state(state))
