@@ -362,3 +362,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     from hub.cli_adapters import register_adapters
 
     register_adapters(commands)
+
+    from hub.cli_sync import register_sync
+
+    register_sync(commands)

@@ -8,7 +8,8 @@
         "overlap_s": 60,
         "initial_lookback_s": 3600,
         "timeout_s": 30,
-        "max_pages_per_poll": 50
+        "max_pages_per_poll": 50,
+        "max_backoff_s": 900
       }
     }
 

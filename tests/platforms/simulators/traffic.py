@@ -1,0 +1,56 @@
+"""Realistic after-sales status progressions and values, per platform (DOMAIN.md, adapters)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+# Pinduoduo after_sales_status paths: (after_sales_type, statuses in order).
+PDD_PATHS: dict[str, tuple[int, Sequence[int]]] = {
+    "refund": (1, (2, 4, 10)),
+    "return_refund": (2, (3, 7, 4, 10)),
+    "merchant_refused_platform_steps_in": (1, (2, 6, 8, 5, 10)),
+    "platform_refused": (1, (2, 8, 9)),
+    "buyer_cancelled": (1, (2, 11)),
+    "buyer_overdue": (2, (3, 7, 12)),
+    "replacement": (1, (14, 15, 16)),
+    "repair": (1, (21, 22, 23, 27, 25)),
+}
+
+# JD afsServiceStep paths: (customerExpect, steps in order).
+JD_PATHS: dict[str, tuple[int, Sequence[int]]] = {
+    "return": (10, (10, 22, 31, 33, 50)),
+    "return_via_jd_review": (10, (10, 21, 32, 34, 50)),
+    "exchange": (20, (10, 22, 32, 34, 40, 50)),
+    "repair": (30, (10, 22, 31, 33, 40, 50)),
+    "rejected": (10, (10, 22, 20)),
+    "cancelled": (10, (10, 60)),
+}
+
+GOODS = (
+    ("无线降噪耳机 黑色", 59900),
+    ("儿童保温杯 500ml", 8900),
+    ("智能手环 运动版", 19900),
+    ("羽绒服 女款 中长款", 45900),
+    ("有机大米 5kg", 6990),
+    ("扫地机器人 基础款", 129900),
+)
+
+
+def yuan(amount_fen: int) -> str:
+    """Integer fen as a two-decimal yuan string, exactly (no float on the way)."""
+    return f"{amount_fen // 100}.{amount_fen % 100:02d}"
+
+
+def pdd_order_sn(rng: random.Random, day: str = "261111") -> str:
+    """An order_sn like 230626-434073824910838: order date, then 15 digits."""
+    return f"{day}-{rng.randrange(10**14, 10**15)}"
+
+
+def jd_order_id(rng: random.Random) -> str:
+    """A JD order id: a long of 12 digits (recent JD order ids are around 3e11)."""
+    return str(rng.randrange(2 * 10**11, 4 * 10**11))
+
+
+def pick(rng: random.Random, paths: dict[str, tuple[int, Sequence[int]]]) -> str:
+    return rng.choice(sorted(paths))
