@@ -43,9 +43,10 @@ def _chain_item(item: ChainEvent, actor: Actor) -> dict[str, Any]:
         item.body, actor=item.actor, position=item.position, accepted_at=item.accepted_at
     )
     shown: dict[str, Any] = {"event": event, "receipt": item.receipt, "flags": item.flags}
-    # A batch's evidence spans many cases: only its sender and operators see it.
+    # Evidence that spans many cases (a batch, or a pulled page of a platform's records: a signed
+    # response, which covers @status) is shown only to its sender and operators.
     may_see = item.evidence is not None and (
-        item.evidence_events <= 1
+        (item.evidence_complaints <= 1 and '"@status"' not in item.evidence["covered"])
         or actor.role is Role.OPERATOR
         or item.evidence["sender"] == actor.participant_id
     )

@@ -37,11 +37,13 @@ class StreamRegistry:
     def __init__(self) -> None:
         self._by_kid: defaultdict[str, set[OpenStream]] = defaultdict(set)
         self._by_participant: defaultdict[str, set[OpenStream]] = defaultdict(set)
+        self.opened_total = 0  # streams ever opened, for operators (and tests) to watch
 
     @contextlib.contextmanager
     def track(self, kid: str, participant_id: str) -> Iterator[OpenStream]:
         stream = OpenStream(kid, participant_id)
         self._by_kid[kid].add(stream)
+        self.opened_total += 1
         self._by_participant[participant_id].add(stream)
         try:
             yield stream

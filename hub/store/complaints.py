@@ -38,7 +38,7 @@ class ChainEvent:
     receipt: str | None
     flags: dict[str, Any]
     evidence: dict[str, Any] | None
-    evidence_events: int  # how many events the same signed request produced (a batch if > 1)
+    evidence_complaints: int  # how many complaints the same signed message touched
 
 
 def _snapshot(row: asyncpg.Record) -> StoredSnapshot:
@@ -66,8 +66,8 @@ class ComplaintStore:
             SELECT e.position, e.body, e.actor, e.accepted_at, e.receipt, e.flags::text AS flags,
                    v.sender, v.kid, v.body AS evidence_body, v.signature_input, v.signature,
                    v.covered::text AS covered, v.received_at,
-                   (SELECT count(*) FROM events o WHERE o.evidence_id = e.evidence_id)
-                       AS evidence_events
+                   (SELECT count(DISTINCT o.complaint_id) FROM events o
+                    WHERE o.evidence_id = e.evidence_id) AS evidence_complaints
             FROM events e LEFT JOIN evidence v USING (evidence_id)
             WHERE e.complaint_id = $1 ORDER BY e.version
             """,
@@ -95,7 +95,7 @@ class ComplaintStore:
                     r["receipt"],
                     orjson.loads(r["flags"]),
                     evidence,
-                    r["evidence_events"],
+                    r["evidence_complaints"],
                 )
             )
         return chain

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from hub.app import create_app
-from hub.appkeys import FEEDS
+from hub.appkeys import SETTINGS, FEEDS
 from hub.settings import Settings
 from tests.feeds._cast import file_with_notes
 from tests.feeds._sse import sse_frames
@@ -124,13 +124,15 @@ async def test_slow_consumer_is_dropped_rather_than_buffered(enrol, client, app)
 
     registry = app[FEEDS].registry
     async with asyncio.timeout(10):
-        while registry.open_count() == 0:  # noqa: ASYNC110 - watching the hub's own registry
+        # The stream may open and be dropped between two looks: count openings, not open ones.
+        while registry.opened_total == 0:  # noqa: ASYNC110 - watching the hub's own registry
             await asyncio.sleep(0.05)
         while registry.open_count() > 0:  # noqa: ASYNC110 - dropped once writes stop draining
             await asyncio.sleep(0.05)
     received = b""
     try:
-        async with asyncio.timeout(5):
+        # Longer than the hub's grace period, after which it aborts the connection itself.
+        async with asyncio.timeout(app[SETTINGS].sse_write_timeout_s + 10):
             while chunk := await reader.read(65536):
                 received += chunk
     except ConnectionResetError:

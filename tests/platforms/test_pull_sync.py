@@ -170,6 +170,10 @@ async def test_the_verified_gateway_answer_is_kept_as_the_evidence_of_the_pulled
     # The platform signed its status, its body digest and the hub's own signed query.
     assert {'"@status"', '"content-digest"', '"@query";req', '"signature";req'} <= set(covered)
     # The query itself was signed with the hub's key, for anyone holding the JWKS to check.
+    # A pulled page holds other orders' records: the bureau reads the case without it.
+    chain = await bureau.call("GET", f"/v1/complaints/{complaint_id}/events")
+    assert "evidence" in chain["events"][0]  # the bureau's own filing
+    assert all("evidence" not in item for item in chain["events"][3:])
     query = sim.queries[-1]
     parsed = parse_signatures(query.headers["Signature-Input"], query.headers["Signature"])[0]
     hub_key = app[HUB_SIGNER].active()
