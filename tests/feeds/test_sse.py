@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from hub.app import create_app
-from hub.appkeys import SETTINGS, FEEDS
+from hub.appkeys import FEEDS, SETTINGS
 from hub.settings import Settings
 from tests.feeds._cast import file_with_notes
 from tests.feeds._sse import sse_frames
