@@ -34,7 +34,8 @@ class Component:
     @property
     def req(self) -> bool:
         """RFC 9421 section 2.4: the value comes from the request this response answers."""
-        return any(key == "req" and value is True for key, value in self.params)
+        # Most components have no parameters at all: answer those without a scan.
+        return bool(self.params) and any(k == "req" and v is True for k, v in self.params)
 
     @property
     def identifier(self) -> str:

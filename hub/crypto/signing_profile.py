@@ -83,7 +83,8 @@ def _check_common(parsed: ParsedSignature, now: int, max_skew_s: int) -> None:
 
 
 def _require(parsed: ParsedSignature, names: Sequence[str], *, req: bool = False) -> None:
-    missing = [name for name in names if not parsed.covers(name, req=req)]
+    covered = {c.name for c in parsed.components if c.req == req}
+    missing = [name for name in names if name not in covered]
     if missing:
         suffix = ";req" if req else ""
         listed = " ".join(f'"{name}"{suffix}' for name in missing)
