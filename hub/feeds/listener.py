@@ -51,6 +51,7 @@ class FeedListener:
         self._waiters = 0
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
+        self._on_advance: list[Callable[[], None]] = []
 
     @property
     def head(self) -> int:
@@ -97,10 +98,17 @@ class FeedListener:
         finally:
             self._waiters -= 1
 
+    def on_advance(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (cheap, never blocking) whenever the head moves on (the webhook
+        worker's wake-up)."""
+        self._on_advance.append(callback)
+
     def _advance(self, position: int) -> None:
         if position > self._head:
             self._head = position
             self._wake()
+            for callback in self._on_advance:
+                callback()
 
     def _wake(self) -> None:
         changed, self._changed = self._changed, asyncio.Event()

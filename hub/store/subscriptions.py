@@ -7,13 +7,13 @@ tests can drive a day of retries with an injected clock.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 import orjson
 
+from hub.store.feed import FeedItem
 from hub.store.participants import Participant
 
 LEASE = timedelta(seconds=30)
@@ -87,6 +87,18 @@ def _subscription(row: asyncpg.Record) -> Subscription:
     )
 
 
+def _participant(row: asyncpg.Record) -> Participant:
+    return Participant(
+        row["participant_id"],
+        row["name"],
+        row["role"],
+        row["platform"],
+        tuple(row["regions"]),
+        row["uscc"],
+        row["enabled"],
+    )
+
+
 class SubscriptionStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -152,9 +164,13 @@ class SubscriptionStore:
         """Pause the subscriptions of disabled owners (and resume re-enabled ones), then lease
         up to `limit` due subscriptions that have something to deliver. Commits before returning:
         the caller talks to receivers with no transaction open."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                """
+        # One statement, one round trip, committed on return. Both parts read the same
+        # snapshot; the lease part takes only subscriptions of enabled owners that are active
+        # or retrying, which the pause part never touches, so no row is changed twice. One
+        # whose owner was just re-enabled is leased by the next pass.
+        rows = await self._pool.fetch(
+            f"""
+            WITH pausing AS (
                 UPDATE subscriptions s
                 SET state = CASE WHEN p.enabled THEN 'active' ELSE 'paused' END,
                     updated_at = now()
@@ -162,45 +178,31 @@ class SubscriptionStore:
                 WHERE p.participant_id = s.owner
                   AND ((s.state IN ('active', 'retrying') AND NOT p.enabled)
                        OR (s.state = 'paused' AND p.enabled))
-                """
+                RETURNING s.id
             )
-            rows = await conn.fetch(
-                f"""
-                UPDATE subscriptions s SET lease_owner = $1, lease_until = $3
-                FROM participants p
-                WHERE p.participant_id = s.owner AND s.id IN (
-                    SELECT id FROM subscriptions
-                    WHERE state IN ('active', 'retrying')
-                      AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
-                      AND (lease_until IS NULL OR lease_until < $2)
-                      AND delivered_position < (SELECT max(position) FROM events)
-                    ORDER BY next_attempt_at NULLS FIRST
-                    LIMIT $4
-                    FOR UPDATE SKIP LOCKED)
-                RETURNING {", ".join("s." + c.strip() for c in _COLUMNS.split(","))},
-                          p.participant_id, p.name, p.role, p.platform, p.regions, p.uscc,
-                          p.enabled
-                """,
-                worker,
-                now,
-                now + LEASE,
-                limit,
-            )
-        return [
-            Leased(
-                _subscription(r),
-                Participant(
-                    r["participant_id"],
-                    r["name"],
-                    r["role"],
-                    r["platform"],
-                    tuple(r["regions"]),
-                    r["uscc"],
-                    r["enabled"],
-                ),
-            )
-            for r in rows
-        ]
+            UPDATE subscriptions s SET lease_owner = $1, lease_until = $3
+            FROM participants p
+            WHERE p.participant_id = s.owner AND p.enabled AND s.id IN (
+                SELECT id FROM subscriptions
+                WHERE state IN ('active', 'retrying')
+                  AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+                  AND (lease_until IS NULL OR lease_until < $2)
+                  AND delivered_position < (SELECT max(position) FROM events)
+                  AND owner IN (SELECT participant_id FROM participants WHERE enabled)
+                ORDER BY next_attempt_at NULLS FIRST
+                LIMIT $4
+                FOR UPDATE SKIP LOCKED)
+            AND s.id NOT IN (SELECT id FROM pausing)
+            RETURNING {", ".join("s." + c.strip() for c in _COLUMNS.split(","))},
+                      p.participant_id, p.name, p.role, p.platform, p.regions, p.uscc,
+                      p.enabled
+            """,
+            worker,
+            now,
+            now + LEASE,
+            limit,
+        )
+        return [Leased(_subscription(r), _participant(r)) for r in rows]
 
     async def advance(
         self,
@@ -210,31 +212,67 @@ class SubscriptionStore:
         *,
         delivered_position: int,
         last_sent_position: int,
-    ) -> bool:
-        """Move the cursor and renew the lease; False when the lease was lost (stop at once).
+    ) -> Participant | None:
+        """Move the cursor and renew the lease in one statement; returns the owner as it is now
+        (the worker judges rights with it from here on), or None when the lease was lost.
 
         Committed without waiting for the WAL flush: a cursor lost in a crash only means the
         same events are delivered again, which at-least-once allows (receivers deduplicate by
-        webhook-id), and it saves a disk flush per delivered event."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SET LOCAL synchronous_commit TO off")
-            row = await conn.fetchrow(
-                """
-                UPDATE subscriptions SET delivered_position = $3, last_sent_position = $4,
-                       state = 'active', attempts = 0, next_attempt_at = NULL, last_status = NULL,
-                       last_error = NULL, lease_until = $5, updated_at = now()
-                WHERE id = $1 AND lease_owner = $2 AND lease_until >= $6
-                  AND state IN ('active', 'retrying') AND delivered_position <= $3
-                RETURNING 1
-                """,
-                subscription_id,
-                worker,
-                delivered_position,
-                last_sent_position,
-                now + LEASE,
-                now,
+        webhook-id). `set_config(..., true)` applies to this statement's own transaction, so
+        this stays one round trip instead of BEGIN, SET LOCAL, UPDATE, COMMIT."""
+        row = await self._pool.fetchrow(
+            """
+            UPDATE subscriptions s SET delivered_position = $3, last_sent_position = $4,
+                   state = 'active', attempts = 0, next_attempt_at = NULL, last_status = NULL,
+                   last_error = NULL, lease_until = $5, updated_at = now()
+            FROM participants p
+            WHERE s.id = $1 AND s.lease_owner = $2 AND s.lease_until >= $6
+              AND s.state IN ('active', 'retrying') AND s.delivered_position <= $3
+              AND p.participant_id = s.owner
+              AND set_config('synchronous_commit', 'off', true) = 'off'
+            RETURNING p.participant_id, p.name, p.role, p.platform, p.regions, p.uscc, p.enabled
+            """,
+            subscription_id,
+            worker,
+            delivered_position,
+            last_sent_position,
+            now + LEASE,
+            now,
+        )
+        return _participant(row) if row is not None else None
+
+    async def page(
+        self, after: int, limit: int
+    ) -> tuple[list[tuple[FeedItem, dict[str, Any] | None]], bool]:
+        """Up to `limit` feed items after `after`, each with its case's current state (None: no
+        snapshot), in one query; and whether more follow. Rights are judged on these states, at
+        delivery time, as `read_feed` plus `case_states` would give them."""
+        rows = await self._pool.fetch(
+            "SELECT e.position, e.event_id, e.complaint_id, e.version, e.type, e.actor,"
+            " e.accepted_at, e.body, e.receipt, (c.snapshot->'state')::text AS state"
+            " FROM events e LEFT JOIN complaints c ON c.complaint_id = e.complaint_id"
+            " WHERE e.position > $1 ORDER BY e.position LIMIT $2",
+            after,
+            limit + 1,
+        )
+        items = [
+            (
+                FeedItem(
+                    r["position"],
+                    r["event_id"],
+                    r["complaint_id"],
+                    r["version"],
+                    r["type"],
+                    r["actor"],
+                    r["accepted_at"],
+                    bytes(r["body"]),
+                    r["receipt"],
+                ),
+                orjson.loads(r["state"]) if r["state"] else None,
             )
-        return row is not None
+            for r in rows[:limit]
+        ]
+        return items, len(rows) > limit
 
     async def fail(
         self,
@@ -242,6 +280,7 @@ class SubscriptionStore:
         worker: str,
         *,
         delivered_position: int,
+        last_sent_position: int,
         failures: int,
         next_attempt_at: datetime | None,
         status: int | None,
@@ -249,11 +288,13 @@ class SubscriptionStore:
     ) -> str | None:
         """Record a failed attempt and release the lease. The cursor moves only over events
         skipped before the failing one. `next_attempt_at` None means retries have run out:
-        disabled where it stands. Returns the new state (None: the lease was lost)."""
+        disabled where it stands. The cursor is advanced in batches, so the events delivered since
+        the last advance are recorded here too. Returns the new state (None: the lease was lost)."""
         row = await self._pool.fetchrow(
             """
             UPDATE subscriptions
             SET attempts = $4, delivered_position = greatest(delivered_position, $3),
+                last_sent_position = greatest(last_sent_position, $8),
                 state = CASE WHEN $5::timestamptz IS NULL THEN 'disabled' ELSE 'retrying' END,
                 next_attempt_at = $5, last_status = $6, last_error = $7,
                 lease_owner = NULL, lease_until = NULL, updated_at = now()
@@ -267,6 +308,7 @@ class SubscriptionStore:
             next_attempt_at,
             status,
             error,
+            last_sent_position,
         )
         return row["state"] if row else None
 
@@ -277,12 +319,3 @@ class SubscriptionStore:
             subscription_id,
             worker,
         )
-
-    async def case_states(self, complaint_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The current snapshot state of each case: rights are judged at delivery time."""
-        rows = await self._pool.fetch(
-            "SELECT complaint_id, (snapshot->'state')::text AS state FROM complaints"
-            " WHERE complaint_id = ANY($1::text[])",
-            list(set(complaint_ids)),
-        )
-        return {r["complaint_id"]: orjson.loads(r["state"]) for r in rows}

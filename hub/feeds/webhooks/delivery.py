@@ -1,10 +1,13 @@
 """The delivery worker: at-least-once, in position order per subscription, driven from PostgreSQL.
 
 Every hub process runs one. A pass leases due subscriptions (committed before any network I/O),
-then for each reads the events after its cursor, drops those its owner may no longer read or did
-not ask for, and POSTs the rest one at a time, in order. A 2xx moves the cursor, and only while
-this worker still holds the lease; anything else schedules a retry with backoff and stops that
-subscription's run, so nothing is ever delivered past an event that has not been.
+then for each reads pages of events after its cursor (each with its case's current state, in one
+query), drops those its owner may no longer read or did not ask for, and POSTs the rest one at a
+time, in order. The run keeps its lease while there is work: the cursor is stored, the lease
+renewed and the owner's rights re-read in one statement per page (and before any POST that could
+outlast the lease). Anything but a 2xx schedules a retry with backoff and stops that
+subscription's run, so nothing is ever delivered past an event that has not been; a crash
+redelivers at most the events since the last stored cursor, which at-least-once allows.
 """
 
 from __future__ import annotations
@@ -43,13 +46,16 @@ from hub.feeds.webhooks.guard import (
 from hub.feeds.webhooks.sealing import SecretUnavailable, open_secret
 from hub.privacy.keyfile import MasterKeys
 from hub.signer import HubSigner
-from hub.store.feed import FeedItem, read_feed
-from hub.store.subscriptions import Leased, Subscription, SubscriptionStore
+from hub.store.feed import FeedItem
+from hub.store.participants import Participant
+from hub.store.subscriptions import LEASE, Leased, Subscription, SubscriptionStore
 
 log = structlog.get_logger("hub.feeds.webhooks")
 
 RESPONSE_READ_LIMIT = 4096  # read this much of an answer, to reuse the connection; never shown
 USER_AGENT = "complaint-hub-webhooks/1"
+# Clock differences between hub processes, and the time a cursor update itself takes.
+LEASE_MARGIN = timedelta(seconds=2)
 
 
 @dataclasses.dataclass
@@ -70,6 +76,22 @@ class Guard:
             own=self.own,
             own_names=self.own_names,
         )
+
+
+@dataclasses.dataclass
+class _Run:
+    """One subscription's delivery run while this worker holds its lease."""
+
+    subscription: Subscription
+    owner: Actor
+    cursor: int  # delivered or skipped up to here
+    last_sent: int
+    lease_until: datetime
+    stored: int = -1  # the cursor as last stored
+
+    def __post_init__(self) -> None:
+        if self.stored < 0:
+            self.stored = self.cursor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,22 +169,25 @@ class WebhookWorker:
 
     async def run_once(self) -> bool:
         """One pass; True when it delivered something (there may be more at once)."""
-        leased = await self._store.lease_due(self.name, self.now(), self.lease_batch)
+        now = self.now()
+        leased = await self._store.lease_due(self.name, now, self.lease_batch)
         if not leased:
             return False
-        results = await asyncio.gather(*(self._run(item) for item in leased))
+        results = await asyncio.gather(*(self._run(item, now + LEASE) for item in leased))
         return any(results)
 
-    async def _run(self, leased: Leased) -> bool:
+    async def _run(self, leased: Leased, lease_until: datetime) -> bool:
         subscription = leased.subscription
         try:
-            return await self._deliver(subscription, actor_of(leased.owner))
+            return await self._deliver(subscription, leased.owner, lease_until)
         except Exception as err:
             log.warning("webhook_run_failed", subscription=subscription.id, error=repr(err))
             await self._store.release(subscription.id, self.name)
             return False
 
-    async def _deliver(self, subscription: Subscription, owner: Actor) -> bool:
+    async def _deliver(
+        self, subscription: Subscription, owner: Participant, lease_until: datetime
+    ) -> bool:
         try:
             target = await self.guard.check(subscription.url)
             keys: MasterKeys = await self._master_keys(subscription.key_version)
@@ -173,36 +198,51 @@ class WebhookWorker:
             # A name that now resolves somewhere forbidden fails like an unreachable receiver.
             attempt = Attempt(False, None, str(err))
             await self._fail(
-                subscription, subscription.delivered_position, subscription.attempts + 1, attempt
+                subscription,
+                subscription.delivered_position,
+                subscription.last_sent_position,
+                subscription.attempts + 1,
+                attempt,
             )
             return False
         session = await self._session(subscription.id, target)
-        return await self._deliver_backlog(session, target, subscription, owner, secret)
+        run = _Run(
+            subscription,
+            actor_of(owner),
+            subscription.delivered_position,
+            subscription.last_sent_position,
+            lease_until,
+        )
+        return await self._deliver_backlog(session, target, run, secret)
 
     async def _deliver_backlog(
-        self,
-        session: aiohttp.ClientSession,
-        target: Target,
-        subscription: Subscription,
-        owner: Actor,
-        secret: str,
+        self, session: aiohttp.ClientSession, target: Target, run: _Run, secret: str
     ) -> bool:
-        stored = cursor = subscription.delivered_position
-        last_sent = subscription.last_sent_position
+        """Deliver page after page while the lease holds and there is work; the cursor is
+        stored once per page (and whenever the lease needs renewing), so a crash redelivers at
+        most a page, in order."""
+        subscription = run.subscription
         delivered = 0
         while True:
-            items, _, limited = await read_feed(self._pool, after=cursor, limit=self.read_batch)
-            if not items:
+            page, _ = await self._store.page(run.cursor, self.read_batch)
+            if not page:
                 break
-            states = await self._store.case_states([i.complaint_id for i in items])
-            for item in items:
-                if not _wanted(item, subscription, owner, states):
-                    cursor = item.position  # skipped items still move the cursor
+            for item, state in page:
+                if not _wanted(item, subscription, run.owner, state):
+                    run.cursor = item.position  # skipped items still move the cursor
                     continue
+                # Never start a POST that could outlast the lease: a worker that took over
+                # could otherwise deliver alongside this one, out of order.
+                if self.now() + timedelta(seconds=self.timeout_s) + LEASE_MARGIN > run.lease_until:
+                    if not await self._advance(run):
+                        return delivered > 0
+                    if not _wanted(item, subscription, run.owner, state):
+                        run.cursor = item.position
+                        continue
                 delivery = payload.build(
                     item,
                     subscription_id=subscription.id,
-                    previous_position=last_sent,
+                    previous_position=run.last_sent,
                     format=subscription.format,
                     source=self.source,
                 )
@@ -210,35 +250,40 @@ class WebhookWorker:
                 if not attempt.ok:
                     # A success in this run reset the stored count: this failure is the first.
                     failures = (0 if delivered else subscription.attempts) + 1
-                    await self._fail(subscription, cursor, failures, attempt)
+                    await self._fail(subscription, run.cursor, run.last_sent, failures, attempt)
                     return delivered > 0
-                cursor = last_sent = item.position
+                run.cursor = run.last_sent = item.position
                 delivered += 1
-                if not await self._advance(subscription, cursor, last_sent):
-                    return True
-                stored = cursor
-            if cursor > stored:
-                if not await self._advance(subscription, cursor, last_sent):
-                    return delivered > 0
-                stored = cursor
-            if not limited:
-                break
+            if run.cursor > run.stored and not await self._advance(run):
+                return delivered > 0
+            # More may have committed meanwhile: keep the lease and look again (an empty page
+            # ends the run) rather than releasing it and leasing anew.
         await self._store.release(subscription.id, self.name)
         return delivered > 0
 
-    async def _advance(self, subscription: Subscription, cursor: int, last_sent: int) -> bool:
-        held = await self._store.advance(
-            subscription.id,
+    async def _advance(self, run: _Run) -> bool:
+        """Store the cursor and renew the lease; refresh the owner's rights. False: stop."""
+        now = self.now()
+        owner = await self._store.advance(
+            run.subscription.id,
             self.name,
-            self.now(),
-            delivered_position=cursor,
-            last_sent_position=last_sent,
+            now,
+            delivered_position=run.cursor,
+            last_sent_position=run.last_sent,
         )
-        if not held:
+        if owner is None:
             # Another worker took over (this one was too slow) or the owner disabled or deleted
             # it: stop here; whoever holds it now resumes from the stored cursor.
-            log.info("webhook_lease_lost", subscription=subscription.id, position=cursor)
-        return held
+            log.info("webhook_lease_lost", subscription=run.subscription.id, position=run.cursor)
+            return False
+        run.stored = run.cursor
+        run.lease_until = now + LEASE
+        if not owner.enabled:
+            # The next lease pass pauses it; nothing more goes out on this owner's behalf.
+            await self._store.release(run.subscription.id, self.name)
+            return False
+        run.owner = actor_of(owner)
+        return True
 
     async def _post(
         self,
@@ -278,7 +323,12 @@ class WebhookWorker:
         return Attempt(False, status, f"HTTP {status}")
 
     async def _fail(
-        self, subscription: Subscription, cursor: int, failures: int, attempt: Attempt
+        self,
+        subscription: Subscription,
+        cursor: int,
+        last_sent: int,
+        failures: int,
+        attempt: Attempt,
     ) -> None:
         status, error = attempt.status, attempt.error or "failed"
         delay_s = retry_delay_s(failures, random.random())
@@ -287,6 +337,7 @@ class WebhookWorker:
             subscription.id,
             self.name,
             delivered_position=cursor,
+            last_sent_position=last_sent,
             failures=failures,
             next_attempt_at=next_attempt_at,
             status=status,
@@ -304,11 +355,10 @@ class WebhookWorker:
 
 
 def _wanted(
-    item: FeedItem, subscription: Subscription, owner: Actor, states: Mapping[str, Any]
+    item: FeedItem, subscription: Subscription, owner: Actor, state: Mapping[str, Any] | None
 ) -> bool:
     if subscription.event_types is not None and item.type not in subscription.event_types:
         return False
-    state = states.get(item.complaint_id)
     # The owner's rights now, on the case as it is now: a case that moved out of a bureau's
     # region stops flowing to it, one referred to a court starts flowing there.
     return state is not None and may_read_case(owner, from_state(state))

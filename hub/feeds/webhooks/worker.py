@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from hub.appkeys import (
+    FEEDS,
     HUB_SIGNER,
     MASTER_KEYS,
     POOL,
@@ -29,7 +30,7 @@ from hub.feeds.webhooks.delivery import Guard, WebhookWorker
 from hub.feeds.webhooks.guard import own_addresses, system_resolver
 from hub.store.subscriptions import SubscriptionStore
 
-# Idle polling; a replay or a new subscription wakes the worker at once.
+# Idle polling; a new event, a replay or a new subscription wakes the worker at once.
 POLL_INTERVAL_S = 0.05
 
 
@@ -59,6 +60,9 @@ async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SUBSCRIPTIONS] = store
     app[WEBHOOK_GUARD] = guard
     app[WEBHOOK_WORKER] = worker
+    # A commit wakes the worker through the feed's LISTEN; polling only covers lost notices,
+    # retries coming due and leases expiring.
+    app[FEEDS].listener.on_advance(worker.wake)
     task = asyncio.create_task(worker.run_forever(POLL_INTERVAL_S), name="webhook-delivery")
     try:
         yield
