@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,21 @@ class FeedItem:
     receipt: str | None
 
 
+def feed_item_from_row(row: Mapping[str, Any]) -> FeedItem:
+    """A feed item from a row with the events columns of the same names."""
+    return FeedItem(
+        row["position"],
+        row["event_id"],
+        row["complaint_id"],
+        row["version"],
+        row["type"],
+        row["actor"],
+        row["accepted_at"],
+        bytes(row["body"]),
+        row["receipt"],
+    )
+
+
 async def read_feed(
     pool: asyncpg.Pool, *, after: int, upto: int | None = None, limit: int = 100
 ) -> tuple[list[FeedItem], int, bool]:
@@ -41,20 +56,7 @@ async def read_feed(
         limit + 1,
     )
     limited = len(rows) > limit
-    items = [
-        FeedItem(
-            r["position"],
-            r["event_id"],
-            r["complaint_id"],
-            r["version"],
-            r["type"],
-            r["actor"],
-            r["accepted_at"],
-            bytes(r["body"]),
-            r["receipt"],
-        )
-        for r in rows[:limit]
-    ]
+    items = [feed_item_from_row(r) for r in rows[:limit]]
     next_cursor = items[-1].position if items else after
     return items, next_cursor, limited
 

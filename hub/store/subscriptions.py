@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from hub.store.feed import FeedItem
+from hub.store.feed import FeedItem, feed_item_from_row
 from hub.store.participants import Participant
 
 LEASE = timedelta(seconds=30)
@@ -257,17 +257,7 @@ class SubscriptionStore:
         )
         items = [
             (
-                FeedItem(
-                    r["position"],
-                    r["event_id"],
-                    r["complaint_id"],
-                    r["version"],
-                    r["type"],
-                    r["actor"],
-                    r["accepted_at"],
-                    bytes(r["body"]),
-                    r["receipt"],
-                ),
+                feed_item_from_row(r),
                 orjson.loads(r["state"]) if r["state"] else None,
             )
             for r in rows[:limit]
