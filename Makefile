@@ -27,6 +27,10 @@ test: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/append.py
+	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/adapters.py
+	$(BIN)/python bench/feeds.py --direct
+	$(BIN)/python bench/webhooks.py --rate 200 --seconds 5
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check hub adapters tests bench
