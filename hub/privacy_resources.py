@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import structlog
 from aiohttp import web
 
 from hub.appkeys import MASTER_KEYS, PERSONAL_PARTS, POOL, SETTINGS
+from hub.periodic import every
 from hub.privacy.keyfile import MasterKeys, load_master_keys, master_key_path
 from hub.store.personal import PersonalStore
 
-log = structlog.get_logger("hub.privacy")
 _REFRESH_S = 30
 
 
@@ -46,19 +44,11 @@ async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
     app[MASTER_KEYS] = source
     app[PERSONAL_PARTS] = PersonalStore(app[POOL])
 
-    async def refresh() -> None:
-        while True:
-            await asyncio.sleep(_REFRESH_S)
-            try:
-                await source.reload()
-            except Exception as err:
-                # Keep the keys in hand; never log the file's contents.
-                log.warning("master_key_refresh_failed", error=type(err).__name__)
-
-    task = asyncio.create_task(refresh())
-    try:
+    # On failure keep the keys in hand, and log only the error's type: never the file's contents.
+    async with every(
+        _REFRESH_S,
+        source.reload,
+        failure_event="master_key_refresh_failed",
+        describe=lambda err: type(err).__name__,
+    ):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

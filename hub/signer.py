@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from hub.appkeys import HUB_KEYS, HUB_SIGNER, SETTINGS
 from hub.crypto.keys import generate_private_key, jwk_thumbprint, private_key_to_pem
 from hub.crypto.receipts import receipt_payload, sign_receipt
+from hub.periodic import every
 from hub.store.events import PendingEvent
 from hub.store.hub_keys import HubKeyStore
 
@@ -153,18 +154,10 @@ async def signer_ctx(app: web.Application) -> AsyncIterator[None]:
 
     async def refresh() -> None:
         # A rotation appends a key to the shared file; pick it up without a restart.
-        while True:
-            await asyncio.sleep(_REFRESH_S)
-            try:
-                app[HUB_SIGNER] = await load_signer(store, path, generate=False)
-            except Exception as err:
-                log.warning("hub_key_refresh_failed", error=repr(err))
+        app[HUB_SIGNER] = await load_signer(store, path, generate=False)
 
-    task = asyncio.create_task(refresh())
-    try:
+    async with every(_REFRESH_S, refresh, failure_event="hub_key_refresh_failed"):
         yield
-    finally:
-        task.cancel()
 
 
 async def rotate(store: HubKeyStore, path: Path) -> tuple[str, datetime]:

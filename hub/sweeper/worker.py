@@ -7,7 +7,6 @@ others sweeping.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import structlog
@@ -15,6 +14,7 @@ from aiohttp import web
 
 from hub.appkeys import CHECKS, EVENT_STORE, POOL, SETTINGS
 from hub.domain.errors import HolidayTableInvalid
+from hub.periodic import every
 from hub.store.sweeps import SweepStore
 from hub.sweeper.holidays import HOLIDAYS_FILE, HolidayTableWatcher
 from hub.sweeper.sweep import DeadlineSweeper
@@ -58,19 +58,9 @@ async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
     sweeper = DeadlineSweeper(SweepStore(app[POOL]), app[EVENT_STORE], app[CHECKS])
     loop = SweepLoop(app, sweeper)
 
-    async def run() -> None:
-        while True:
-            # Sleep first: start-up stays fast, and replicas started together drift apart.
-            await asyncio.sleep(interval_s)
-            try:
-                await loop.once()
-            except Exception as err:
-                log.warning("deadline_sweep_failed", error=repr(err))
-
-    task = asyncio.create_task(run(), name="deadline-sweeper")
-    try:
+    # The first sweep waits one interval: start-up stays fast, and replicas started together
+    # drift apart.
+    async with every(
+        interval_s, loop.once, failure_event="deadline_sweep_failed", name="deadline-sweeper"
+    ):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
