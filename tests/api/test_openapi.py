@@ -102,7 +102,7 @@ async def test_every_documented_operation_is_a_route_of_the_app(app: web.Applica
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
-    validators = pytest.importorskip("openapi_spec_validator")
+    import openapi_spec_validator as validators
 
     def served_schema(uri: str) -> Any:
         # The $refs name the schemas by their public $id; resolve them from schemas/, offline.
