@@ -19,7 +19,8 @@ from yarl import URL
 
 from hub.client_cursor import CursorStore
 from hub.crypto.httpsig import sign_request
-from hub.crypto.jcs import canonical_json
+from hub.crypto.jcs import canonical_json, sha256_hex
+from hub.crypto.jws import decode_unverified_header
 from hub.crypto.keys import load_public_key
 from hub.crypto.receipts import verify_receipt
 
@@ -155,8 +156,6 @@ class HubClient:
 
     async def verify_receipt(self, token: str) -> dict[str, Any]:
         """The receipt's payload once its signature verifies (JWKS re-read for a new kid)."""
-        from hub.crypto.jws import decode_unverified_header
-
         keys = await self.hub_keys()
         if decode_unverified_header(token).get("kid") not in keys:
             keys = await self.hub_keys(refresh=True)
@@ -169,9 +168,7 @@ class HubClient:
         accepted: dict[str, Any] = await self.call("POST", "/v1/events", json=dict(event))
         if verify:
             payload = await self.verify_receipt(accepted["receipt"])
-            import hashlib
-
-            expected = hashlib.sha256(canonical_json(dict(event))).hexdigest()
+            expected = sha256_hex(canonical_json(dict(event)))
             if payload["event_sha256"] != expected or payload["event_id"] != event["event_id"]:
                 raise HubError(0, {"detail": "the receipt does not match the event sent"})
             accepted["receipt_payload"] = payload
@@ -230,8 +227,6 @@ class HubClient:
 
     async def verify_feed_item(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """The receipt's payload, once it verifies and names exactly this event at this place."""
-        import hashlib
-
         payload = await self.verify_receipt(item["receipt"])
         event = dict(item["event"])
         added = {name: event.pop(name) for name in ("actor", "position", "accepted_at")}
@@ -240,7 +235,7 @@ class HubClient:
             "complaint_id": event["complaint_id"],
             "version": event["version"],
             "position": item["position"],
-            "event_sha256": hashlib.sha256(canonical_json(event)).hexdigest(),
+            "event_sha256": sha256_hex(canonical_json(event)),
             **added,
         }
         if any(payload.get(name) != value for name, value in expected.items()):

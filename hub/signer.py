@@ -19,7 +19,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from hub.appkeys import HUB_KEYS, HUB_SIGNER, SETTINGS
+from hub.appkeys import EVENT_STORE, HUB_KEYS, HUB_SIGNER, POOL, SETTINGS
 from hub.crypto.keys import generate_private_key, jwk_thumbprint, private_key_to_pem
 from hub.crypto.receipts import receipt_payload, sign_receipt
 from hub.periodic import every
@@ -107,12 +107,6 @@ class HubSigner:
         )
         return sign_receipt(payload, key.private_key, key.kid)
 
-    def sign_document(self, payload: bytes) -> str:
-        from hub.crypto.jws import sign_compact
-
-        key = self.active()
-        return sign_compact(payload, key.private_key, key.kid)
-
 
 async def load_signer(store: HubKeyStore, path: Path, *, generate: bool) -> HubSigner:
     """Read the key file, publish any key the database lacks, and build the signer."""
@@ -142,8 +136,6 @@ async def load_signer(store: HubKeyStore, path: Path, *, generate: bool) -> HubS
 
 
 async def signer_ctx(app: web.Application) -> AsyncIterator[None]:
-    from hub.appkeys import EVENT_STORE, POOL
-
     settings = app[SETTINGS]
     store = HubKeyStore(app[POOL])
     path = key_file_path(settings.hub_key_file, settings.data_dir)

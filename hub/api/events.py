@@ -8,14 +8,13 @@ from aiohttp import web
 
 from hub.api.body import parse_json
 from hub.appkeys import ACTOR, CHECKS, EVENT_STORE, EVIDENCE, RAW_BODY
+from hub.crypto.receipts import rfc3339
 from hub.intake import Idempotency, build_pending, idempotency_verdict
 from hub.problems import EventIdReused, IdConflict
 from hub.store.events import Appended
 
 
 def appended_json(appended: Appended) -> dict[str, Any]:
-    from hub.crypto.receipts import rfc3339
-
     return {
         "event_id": appended.event_id,
         "complaint_id": appended.complaint_id,
