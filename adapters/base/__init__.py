@@ -13,6 +13,7 @@ from adapters.base.contract import (
     PullPage,
     PullRequest,
     TimeWindow,
+    Unmapped,
 )
 from adapters.base.errors import AdapterError
 
@@ -28,4 +29,5 @@ __all__ = [
     "PullPage",
     "PullRequest",
     "TimeWindow",
+    "Unmapped",
 ]

@@ -64,7 +64,10 @@ def case_names(adapter: Adapter) -> list[str]:
     root = fixtures_dir(adapter)
     if not root.is_dir():
         return []
-    return sorted(path.name for path in root.iterdir() if path.is_dir() and path.name != MALFORMED)
+    # Folders starting with "_" hold other material (malformed inputs, whole pull pages).
+    return sorted(
+        path.name for path in root.iterdir() if path.is_dir() and not path.name.startswith("_")
+    )
 
 
 def malformed_names(adapter: Adapter) -> list[str]:

@@ -86,13 +86,34 @@ class CanonicalEvent:
 
 
 @dataclass(frozen=True)
+class Unmapped:
+    """A native code no table of the adapter knows: real traffic, kept and reported, not refused.
+
+    `field` is the native field's name (what operators count by), `pointer` where it sits in
+    the payload, `code` the value as text.
+    """
+
+    field: str
+    pointer: str
+    code: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "pointer": self.pointer, "code": self.code}
+
+
+@dataclass(frozen=True)
 class ParseResult:
-    """What one native record means: its ref, the state to keep for the next diff, its events."""
+    """What one native record means: its ref, the state to keep for the next diff, its events.
+
+    `unmapped` lists the codes the adapter could not interpret, so the hub can count them per
+    platform and field.
+    """
 
     native_ref: NativeRef
     complaint_id: str | None
     state: Mapping[str, Any]
     events: Sequence[CanonicalEvent] = ()
+    unmapped: Sequence[Unmapped] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +121,7 @@ class ParseResult:
             "complaint_id": self.complaint_id,
             "state": _plain(self.state),
             "events": [event.to_dict() for event in self.events],
+            "unmapped": [item.to_dict() for item in self.unmapped],
         }
 
 

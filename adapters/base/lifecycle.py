@@ -19,6 +19,7 @@ from adapters.base.contract import (
     FilingContext,
     NativeRef,
     ParseResult,
+    Unmapped,
 )
 from adapters.base.convert import event_id
 from adapters.base.errors import AdapterError
@@ -28,6 +29,10 @@ from adapters.base.errors import AdapterError
 # no; closed: the record ended without a remedy; buyer_cancelled: the buyer withdrew it on the
 # platform.
 PHASES = frozenset({"requested", "offered", "resolved", "refused", "closed", "buyer_cancelled"})
+
+# A record whose status (or a code shaping its events) no table knows: kept and reported as
+# unmapped, acknowledged when new, and otherwise read as no change, since guessing would be worse.
+UNKNOWN = "unknown"
 
 # A phase's event is not repeated when a record moves between two statuses of the same phase.
 _PHASE_NOTES: dict[str, str] = {
@@ -66,6 +71,7 @@ class NativeRecord:
     category: Mapping[str, Any] | None = None
     category_field: str = "/"
     respondent_platform: str | None = None
+    unmapped: Sequence[Unmapped] = ()
 
 
 def parse_record(
@@ -73,13 +79,14 @@ def parse_record(
 ) -> ParseResult:
     """Diff a normalised record against the previous state and build the parse result.
 
-    `phase` None means the message carries no status (a Taobao reminder topic): the kept
-    phase stays.
+    `phase` None means the message carries no status (a Taobao reminder topic) and UNKNOWN that it
+    carries one no table knows: either way the kept phase stays.
     """
-    if record.phase is not None and record.phase not in PHASES:
+    if record.phase is not None and record.phase not in PHASES | {UNKNOWN}:
         raise ValueError(f"{record.phase!r} is not a phase")  # a mistake in an adapter's table
     previous_phase = previous_state.get("phase") if previous_state else None
-    phase: str = record.phase or previous_phase or "requested"
+    known_phase = None if record.phase == UNKNOWN else record.phase
+    phase: str = known_phase or previous_phase or "requested"
     intervened = record.intervened or bool(previous_state and previous_state.get("intervened"))
     amount_fen = record.amount_fen
     if amount_fen is None and previous_state:
@@ -94,9 +101,15 @@ def parse_record(
         "resolution": record.resolution,
         "intervened": intervened,
     }
+    if record.unmapped:
+        state["unmapped"] = [item.to_dict() for item in record.unmapped]
     events = _events(record, previous_state, state, filing)
     return ParseResult(
-        native_ref=record.ref, complaint_id=record.complaint_id, state=state, events=events
+        native_ref=record.ref,
+        complaint_id=record.complaint_id,
+        state=state,
+        events=events,
+        unmapped=tuple(record.unmapped),
     )
 
 

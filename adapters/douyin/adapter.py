@@ -1,4 +1,4 @@
-"""Douyin shop: after-sales pushes and detail records <-> canonical events."""
+"""Douyin shop: after-sales pushes, list pages and records <-> canonical events."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from adapters.base.codes import CodeReader
 from adapters.base.contract import AdapterInfo, NativeRef
 from adapters.base.convert import (
     decode_json_object,
@@ -15,15 +16,16 @@ from adapters.base.convert import (
     int_code,
     is_int,
     local_time,
-    lookup,
     native_id,
     require,
     to_epoch_seconds,
 )
 from adapters.base.errors import AdapterError
-from adapters.base.lifecycle import NativeRecord, RecordAdapter
+from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.paging import Page
 from adapters.base.render import case_native_ids, case_order_id, native_content
 from adapters.douyin import const
+from adapters.douyin.paging import is_page, read_page
 
 
 class DouyinAdapter(RecordAdapter):
@@ -32,62 +34,120 @@ class DouyinAdapter(RecordAdapter):
     def __init__(self) -> None:
         self.info = AdapterInfo.from_manifest(Path(__file__).parent)
 
+    def is_page(self, payload: Mapping[str, Any]) -> bool:
+        return is_page(payload)
+
+    def read_page(self, payload: Mapping[str, Any]) -> Page:
+        return read_page(payload)
+
     def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
         if not isinstance(payload, Mapping):
             raise AdapterError("/", "expected an object")
-        at = ""
-        body: Mapping[str, Any] = payload
+        codes = CodeReader()
         if "tag" in payload:
-            if int_code(require(payload, "tag", ""), "/tag") not in const.TAGS:
-                raise AdapterError("/tag", f"unknown tag {payload['tag']!r}")
-            require(payload, "msgId", "")
-            # `data` travels as a JSON object encoded in a string; SDK fixtures show it decoded.
-            body = decode_json_object(require(payload, "data", ""), "/data")
-            at = "/data"
+            return self._push(payload, codes)
+        if isinstance(payload.get("aftersale_info"), Mapping):
+            # An afterSale/List item: the record sits in aftersale_info, its order beside it.
+            return self._record(payload["aftersale_info"], "/aftersale_info", codes, None, payload)
+        return self._record(payload, "", codes, None, None)
+
+    def _push(self, payload: Mapping[str, Any], codes: CodeReader) -> NativeRecord:
+        tag = int_code(require(payload, "tag", ""), "/tag")
+        if tag not in const.TAG_TIME_FIELDS:
+            codes.note(tag, "/tag")
+        # `data` travels as a JSON object encoded in a string; SDK fixtures show it decoded.
+        body = decode_json_object(require(payload, "data", ""), "/data")
+        msg_id = payload.get("msgId", payload.get("msg_id"))
+        return self._record(body, "/data", codes, tag, None, msg_id=msg_id)
+
+    def _record(
+        self,
+        body: Mapping[str, Any],
+        at: str,
+        codes: CodeReader,
+        tag: int | None,
+        item: Mapping[str, Any] | None,
+        *,
+        msg_id: Any = None,
+    ) -> NativeRecord:
         aftersale_id = native_id(require(body, "aftersale_id", at), f"{at}/aftersale_id")
-        s_id = native_id(require(body, "s_id", at), f"{at}/s_id")
-        p_id = native_id(body["p_id"], f"{at}/p_id") if body.get("p_id") is not None else None
-        status = int_code(require(body, "aftersale_status", at), f"{at}/aftersale_status")
-        phase, intervened = lookup(const.STATUSES, status, f"{at}/aftersale_status")
-        aftersale_type = int_code(require(body, "aftersale_type", at), f"{at}/aftersale_type")
-        offer_kind = lookup(const.TYPES, aftersale_type, f"{at}/aftersale_type")
-        category = self._category(body, at)
+        s_id = _optional_id(body, "s_id", at)
+        p_id = _optional_id(body, "p_id", at) or _optional_id(body, "pid", at)
+        order_id = p_id or _list_order_id(item) or _optional_id(body, "order_id", at) or s_id
+        status: int | None = None
+        phase: str | None = None
+        if body.get("aftersale_status") is not None:
+            status = int_code(body["aftersale_status"], f"{at}/aftersale_status")
+            phase = codes.read(const.STATUSES, status, f"{at}/aftersale_status") or UNKNOWN
+        offer_kind = "refund"
+        aftersale_type = None
+        if body.get("aftersale_type") is not None:
+            aftersale_type = int_code(body["aftersale_type"], f"{at}/aftersale_type")
+            kind = codes.read(const.TYPES, aftersale_type, f"{at}/aftersale_type")
+            if kind is None:
+                # Without the kind no offer or resolution can be stated faithfully.
+                phase = UNKNOWN if phase is not None else None
+            else:
+                offer_kind = kind
+        intervened = self._arbitration(body, at, codes)
+        category = self._category(body, at, codes)
         amount_fen = None
         if body.get("refund_amount") is not None:
+            # refund_amount already includes the postage (含运费); refund_post_amount is the
+            # postage part of it, not an addition.
             amount_fen = fen(body["refund_amount"], f"{at}/refund_amount")
-            if body.get("refund_post_amount") is not None:
-                # The buyer gets the postage back with the goods' price: the refund is their sum.
-                amount_fen += fen(body["refund_post_amount"], f"{at}/refund_post_amount")
-        apply_time = douyin_time(require(body, "apply_time", at), f"{at}/apply_time")
-        updated_at = (
-            douyin_time(body["update_time"], f"{at}/update_time")
-            if body.get("update_time")
-            else apply_time
-        )
+        if body.get("refund_post_amount") is not None:
+            fen(body["refund_post_amount"], f"{at}/refund_post_amount")
+        updated_at = self._time(body, at, tag, msg_id)
         return NativeRecord(
             ref=NativeRef(const.CODE, "aftersale", aftersale_id),
-            status=str(status),
+            status=str(status) if status is not None else f"tag:{tag}" if tag else "none",
             phase=phase,
             updated_at=updated_at,
             amount_fen=amount_fen,
             offer_kind=offer_kind,
-            resolution="refund",
+            resolution=const.RESOLUTIONS[offer_kind],
             intervened=intervened,
             amount_field=f"{at}/refund_amount",
-            order_id=p_id or s_id,
+            order_id=order_id,
             category=category,
             category_field=f"{at}/reason_code",
             extra={"s_id": s_id, "p_id": p_id, "aftersale_type": aftersale_type},
+            unmapped=tuple(codes.unmapped),
         )
 
     @staticmethod
-    def _category(body: Mapping[str, Any], at: str) -> dict[str, str] | None:
+    def _arbitration(body: Mapping[str, Any], at: str, codes: CodeReader) -> bool:
+        if body.get("arbitrate_status") is None:
+            return False
+        value = int_code(body["arbitrate_status"], f"{at}/arbitrate_status")
+        if value not in const.ARBITRATE_STATUSES:
+            codes.note(value, f"{at}/arbitrate_status")
+            return False
+        return value != const.NO_ARBITRATION
+
+    @staticmethod
+    def _category(body: Mapping[str, Any], at: str, codes: CodeReader) -> dict[str, str] | None:
         if body.get("reason_code") is None:
             return None
         reason = int_code(body["reason_code"], f"{at}/reason_code")
-        if reason not in const.REASON_CODES:
-            raise AdapterError(f"{at}/reason_code", f"unknown code {reason!r}")
-        return dict(const.REASON_CATEGORIES.get(reason, const.DEFAULT_CATEGORY))
+        category = codes.read(const.REASON_CATEGORIES, reason, f"{at}/reason_code")
+        return dict(category) if category is not None else None
+
+    @staticmethod
+    def _time(body: Mapping[str, Any], at: str, tag: int | None, msg_id: Any) -> str:
+        """Each push tag stamps its own time field; list records carry update_time."""
+        own = const.TAG_TIME_FIELDS.get(tag) if tag is not None else None
+        names: tuple[str, ...] = (own,) if own else ()
+        names += const.RECORD_TIME_FIELDS if tag is None else const.STEP_TIME_FIELDS
+        for name in names:
+            if body.get(name):
+                return douyin_time(body[name], f"{at}/{name}")
+        if tag is not None and isinstance(msg_id, str):
+            stamped = msg_id_time(msg_id)
+            if stamped is not None:
+                return epoch_seconds(stamped, "/msgId")
+        raise AdapterError(f"{at}/{own or names[0]}", "required field is missing")
 
     def render(self, event: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:
         """A Douyin-style push: numeric `tag`, `msgId`, `data` a JSON string (fen, epoch s)."""
@@ -112,3 +172,29 @@ def douyin_time(value: Any, at: str) -> str:
     if is_int(value) or isinstance(value, str):
         return epoch_seconds(value, at)
     raise AdapterError(at, "expected epoch seconds or yyyy-MM-dd HH:mm:ss")
+
+
+def msg_id_time(msg_id: str) -> str | None:
+    """The push time in a msgId such as `0428...74::100:1618990587:6837...28`.
+
+    Arbitration messages carry no time field; every public sample's msgId holds the push's epoch
+    seconds as its second-to-last `:` part (the same value as the samples' own time fields).
+    """
+    parts = msg_id.split(":")
+    if len(parts) >= 3 and parts[-2].isdigit() and len(parts[-2]) == 10:
+        return parts[-2]
+    return None
+
+
+def _optional_id(body: Mapping[str, Any], key: str, at: str) -> str | None:
+    value = body.get(key)
+    if value is None or value == "" or value == 0:
+        return None
+    return native_id(value, f"{at}/{key}")
+
+
+def _list_order_id(item: Mapping[str, Any] | None) -> str | None:
+    """afterSale/List names the shop order in order_info.shop_order_id."""
+    if item is None or not isinstance(item.get("order_info"), Mapping):
+        return None
+    return _optional_id(item["order_info"], "shop_order_id", "/order_info")

@@ -6,19 +6,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from adapters.base.codes import CodeReader
 from adapters.base.contract import AdapterInfo, NativeRef
 from adapters.base.convert import (
     fen,
     int_code,
     local_time,
-    lookup,
     native_id,
     require,
     to_local_text,
     yuan_to_fen,
 )
 from adapters.base.errors import AdapterError
-from adapters.base.lifecycle import NativeRecord, RecordAdapter
+from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.jd import const
 
@@ -41,10 +41,14 @@ class JdAdapter(RecordAdapter):
         ware_id = (
             native_id(payload["wareId"], "/wareId") if payload.get("wareId") is not None else None
         )
+        codes = CodeReader()
         step = int_code(require(payload, "afsServiceStep", ""), "/afsServiceStep")
-        phase = lookup(const.STEP_PHASES, step, "/afsServiceStep")
+        phase = codes.read(const.STEP_PHASES, step, "/afsServiceStep") or UNKNOWN
         expect = int_code(require(payload, "customerExpect", ""), "/customerExpect")
-        offer_kind, resolution = lookup(const.EXPECTATIONS, expect, "/customerExpect")
+        expectation = codes.read(const.EXPECTATIONS, expect, "/customerExpect")
+        if expectation is None:
+            phase = UNKNOWN  # the kind of remedy cannot be stated
+        offer_kind, resolution = expectation or ("return_refund", "refund")
         amount_fen = self._amount(payload.get("suggestAmount"))
         require(payload, "afsApplyTime", "")
         times = [
@@ -73,6 +77,7 @@ class JdAdapter(RecordAdapter):
                 "ware_id": ware_id,
                 "customer_expect": expect,
             },
+            unmapped=tuple(codes.unmapped),
         )
 
     def _amount(self, value: Any) -> int | None:

@@ -6,19 +6,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from adapters.base.codes import CodeReader
 from adapters.base.contract import AdapterInfo, NativeRef
 from adapters.base.convert import (
     decode_json_object,
     epoch_millis,
     fen,
     int_code,
-    lookup,
     native_id,
     require,
     to_epoch_millis,
 )
 from adapters.base.errors import AdapterError
-from adapters.base.lifecycle import NativeRecord, RecordAdapter
+from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.kuaishou import const
 
@@ -34,22 +34,33 @@ class KuaishouAdapter(RecordAdapter):
             raise AdapterError("/", "expected an object")
         at = ""
         body: Mapping[str, Any] = payload
-        if "event" in payload:
-            if payload["event"] not in const.EVENTS:
-                raise AdapterError("/event", f"unknown event {payload['event']!r}")
-            body = decode_json_object(require(payload, "data", ""), "/data")
-            at = "/data"
+        codes = CodeReader()
+        # Two envelopes: {event, data} and the open platform's {code, info}; data in either may
+        # be an object or a JSON string.
+        for name_key, data_key in (("event", "data"), ("code", "info")):
+            if name_key in payload:
+                if payload[name_key] not in const.EVENTS:
+                    codes.note(payload[name_key], f"/{name_key}")
+                body = decode_json_object(require(payload, data_key, ""), f"/{data_key}")
+                at = f"/{data_key}"
+                break
         refund_id = native_id(require(body, "refundId", at), f"{at}/refundId")
-        order_id = native_id(require(body, "oid", at), f"{at}/oid")
+        order_key = "orderId" if body.get("orderId") is not None else "oid"
+        order_id = native_id(require(body, order_key, at), f"{at}/{order_key}")
         status = int_code(require(body, "status", at), f"{at}/status")
-        phase, intervened = lookup(const.STATUSES, status, f"{at}/status")
+        phase, intervened = codes.read(const.STATUSES, status, f"{at}/status") or (UNKNOWN, False)
         handling_way = int_code(require(body, "handlingWay", at), f"{at}/handlingWay")
-        offer_kind, resolution = lookup(const.HANDLING_WAYS, handling_way, f"{at}/handlingWay")
+        offer_kind, resolution = codes.read(
+            const.HANDLING_WAYS, handling_way, f"{at}/handlingWay"
+        ) or ("refund", "refund")
+        if handling_way not in const.HANDLING_WAYS:
+            phase = UNKNOWN  # the kind of remedy cannot be stated
         negotiate_status = None
         if body.get("negotiateStatus") is not None:
             negotiate_status = int_code(body["negotiateStatus"], f"{at}/negotiateStatus")
             if negotiate_status not in const.NEGOTIATE_STATUSES:
-                raise AdapterError(f"{at}/negotiateStatus", f"unknown code {negotiate_status!r}")
+                codes.note(negotiate_status, f"{at}/negotiateStatus")
+                negotiate_status = None
         amount_fen = (
             fen(body["refundFee"], f"{at}/refundFee") if body.get("refundFee") is not None else None
         )
@@ -75,6 +86,7 @@ class KuaishouAdapter(RecordAdapter):
                 "handling_way": handling_way,
                 "negotiate_status": negotiate_status,
             },
+            unmapped=tuple(codes.unmapped),
         )
 
     def render(self, event: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:

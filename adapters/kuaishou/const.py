@@ -13,6 +13,9 @@ EVENTS = frozenset(
         "RefundRejected",
         "RefundClosed",
         "RefundSuccess",
+        # The open platform's own message codes (kwaishop_aftersales_*), data in `info`:
+        "kwaishop_aftersales_addRefund",
+        "kwaishop_aftersales_updateRefund",
     }
 )
 

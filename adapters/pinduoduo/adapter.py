@@ -7,22 +7,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from adapters.base.codes import CodeReader
 from adapters.base.contract import AdapterInfo, NativeRef, PullPage, PullRequest, TimeWindow
 from adapters.base.convert import (
+    decode_json_object,
     epoch_millis,
     epoch_seconds,
     fen,
     int_code,
     is_int,
     local_time,
-    lookup,
     native_id,
     require,
     to_epoch_seconds,
     yuan_to_fen,
 )
 from adapters.base.errors import AdapterError
-from adapters.base.lifecycle import NativeRecord, RecordAdapter
+from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.paging import Page, count, record_list, walk
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.pinduoduo import const
 
@@ -33,16 +35,48 @@ class PinduoduoAdapter(RecordAdapter):
     def __init__(self) -> None:
         self.info = AdapterInfo.from_manifest(Path(__file__).parent)
 
+    def is_page(self, payload: Mapping[str, Any]) -> bool:
+        return const.PULL_RESPONSE_KEY in payload or const.DETAIL_RESPONSE_KEY in payload
+
+    def read_page(self, payload: Mapping[str, Any]) -> Page:
+        """Records of a list page or a detail answer.
+
+        The list sends `total_count`, not the page number: `has_more` is read as from the first
+        page; `parse_pull_page`, which knows the page asked for, decides the cursor.
+        """
+        if const.DETAIL_RESPONSE_KEY in payload:
+            record, at = walk(payload, (const.DETAIL_RESPONSE_KEY,))
+            records, _ = record_list([record], at)
+            return Page(records, [at], False, None)
+        body, at = walk(payload, (const.PULL_RESPONSE_KEY,))
+        records, pointers = record_list(body.get("refund_list"), f"{at}/refund_list")
+        total = count(require(body, "total_count", at), f"{at}/total_count")
+        return Page(records, pointers, len(records) < total, None)
+
     def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
+        if not isinstance(payload, Mapping):
+            raise AdapterError("/", "expected an object")
+        codes = CodeReader()
+        if isinstance(payload.get("message"), Mapping):
+            # A message-service frame: {"commandType": "Common", "message": {type, content}}.
+            return self._push(payload["message"], "/message", codes)
+        if "content" in payload and isinstance(payload.get("type"), str):
+            return self._push(payload, "", codes)
+        return self._record(payload, codes)
+
+    def _record(self, payload: Mapping[str, Any], codes: CodeReader) -> NativeRecord:
         after_sales_id = native_id(require(payload, "id", ""), "/id")
         order_sn = native_id(require(payload, "order_sn", ""), "/order_sn")
         status = int_code(require(payload, "after_sales_status", ""), "/after_sales_status")
-        phase, intervened, status_kind = lookup(const.STATUSES, status, "/after_sales_status")
-        type_kind = "refund"
+        meaning = codes.read(const.STATUSES, status, "/after_sales_status")
+        phase, intervened, status_kind = meaning or (UNKNOWN, False, None)
+        type_kind = None
         if payload.get("after_sales_type") is not None:
             after_sales_type = int_code(payload["after_sales_type"], "/after_sales_type")
-            type_kind = lookup(const.TYPES, after_sales_type, "/after_sales_type")
-        offer_kind = status_kind or type_kind
+            type_kind = codes.read(const.TYPES, after_sales_type, "/after_sales_type")
+            if type_kind is None and status_kind is None and phase is not None:
+                phase = UNKNOWN  # the kind of remedy cannot be stated
+        offer_kind = status_kind or type_kind or "refund"
         amount_fen = (
             amount(payload["refund_amount"], "/refund_amount")
             if payload.get("refund_amount") is not None
@@ -63,6 +97,39 @@ class PinduoduoAdapter(RecordAdapter):
             amount_field="/refund_amount",
             order_id=order_sn,
             extra={"order_sn": order_sn},
+            unmapped=tuple(codes.unmapped),
+        )
+
+    def _push(self, message: Mapping[str, Any], at: str, codes: CodeReader) -> NativeRecord:
+        """A pushed change: the type names it, content carries refund_id, tid and the time."""
+        push_type = str(require(message, "type", at))
+        phase: str | None = const.PUSH_PHASES.get(push_type)
+        if phase is None:
+            codes.note(push_type, f"{at}/type")
+            phase = UNKNOWN
+        content_at = f"{at}/content"
+        content = decode_json_object(require(message, "content", at), content_at)
+        refund_id = native_id(require(content, "refund_id", content_at), f"{content_at}/refund_id")
+        order_sn = native_id(require(content, "tid", content_at), f"{content_at}/tid")
+        amount_fen = (
+            amount(content["refund_fee"], f"{content_at}/refund_fee")
+            if content.get("refund_fee") is not None
+            else None
+        )
+        updated_at = pdd_time(require(content, "modified", content_at), f"{content_at}/modified")
+        return NativeRecord(
+            ref=NativeRef(const.CODE, "after_sales", refund_id),
+            status=push_type,
+            phase=phase,
+            updated_at=updated_at,
+            amount_fen=amount_fen,
+            offer_kind="refund",
+            resolution="refund",
+            intervened=False,
+            amount_field=f"{content_at}/refund_fee",
+            order_id=order_sn,
+            extra={"order_sn": order_sn},
+            unmapped=tuple(codes.unmapped),
         )
 
     def render(self, event: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:

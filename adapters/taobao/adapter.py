@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from adapters.base.codes import CodeReader
 from adapters.base.contract import AdapterInfo, NativeRef
 from adapters.base.convert import (
     decode_json_object,
     int_code,
     local_time,
-    lookup,
     native_id,
     optional_bool,
     require,
@@ -19,9 +19,11 @@ from adapters.base.convert import (
     yuan_to_fen,
 )
 from adapters.base.errors import AdapterError
-from adapters.base.lifecycle import NativeRecord, RecordAdapter
+from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.paging import Page
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.taobao import const
+from adapters.taobao.paging import is_page, read_page
 
 
 class TaobaoAdapter(RecordAdapter):
@@ -30,26 +32,34 @@ class TaobaoAdapter(RecordAdapter):
     def __init__(self) -> None:
         self.info = AdapterInfo.from_manifest(Path(__file__).parent)
 
+    def is_page(self, payload: Mapping[str, Any]) -> bool:
+        return is_page(payload)
+
+    def read_page(self, payload: Mapping[str, Any]) -> Page:
+        return read_page(payload)
+
     def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
         if not isinstance(payload, Mapping):
             raise AdapterError("/", "expected an object")
+        codes = CodeReader()
         if "topic" in payload:
-            return self._message(payload)
-        return self._record(payload, "", require(payload, "status", ""), topic=None)
-
-    def _message(self, payload: Mapping[str, Any]) -> NativeRecord:
-        topic = payload["topic"]
-        lookup(const.TOPIC_PHASES, topic, "/topic")
-        content = decode_json_object(require(payload, "content", ""), "/content")
-        return self._record(content, "/content", None, topic=topic)
+            topic = require(payload, "topic", "")
+            content = decode_json_object(require(payload, "content", ""), "/content")
+            return self._record(content, "/content", codes, topic=str(topic))
+        return self._record(payload, "", codes, topic=None)
 
     def _record(
-        self, body: Mapping[str, Any], at: str, status: Any, *, topic: str | None
+        self, body: Mapping[str, Any], at: str, codes: CodeReader, *, topic: str | None
     ) -> NativeRecord:
         refund_id = native_id(require(body, "refund_id", at), f"{at}/refund_id")
         tid = native_id(require(body, "tid", at), f"{at}/tid")
         oid = native_id(body["oid"], f"{at}/oid") if body.get("oid") is not None else None
-        amount_fen = yuan_to_fen(require(body, "refund_fee", at), f"{at}/refund_fee")
+        # List calls return only the fields asked for: the amount may be absent.
+        amount_fen = (
+            yuan_to_fen(body["refund_fee"], f"{at}/refund_fee")
+            if body.get("refund_fee") is not None
+            else None
+        )
         updated_at = local_time(require(body, "modified", at), f"{at}/modified")
         for key in ("total_fee", "payment"):
             if body.get(key) is not None:
@@ -57,26 +67,35 @@ class TaobaoAdapter(RecordAdapter):
         if body.get("created") is not None:
             local_time(body["created"], f"{at}/created")
 
-        cs_status = self._optional_code(body, "cs_status", at, const.CS_STATUSES)
-        advance_status = self._optional_code(body, "advance_status", at, const.ADVANCE_STATUSES)
-        good_status = self._optional_member(body, "good_status", at, const.GOOD_STATUSES)
-        refund_phase = self._optional_member(body, "refund_phase", at, const.REFUND_PHASES)
-        shop_type = self._optional_member(body, "shop_type", at, frozenset(const.SHOP_PLATFORMS))
+        cs_status = self._optional_code(body, "cs_status", at, const.CS_STATUSES, codes)
+        advance_status = self._optional_code(
+            body, "advance_status", at, const.ADVANCE_STATUSES, codes
+        )
+        good_status = self._optional_member(body, "good_status", at, const.GOOD_STATUSES, codes)
+        refund_phase = self._optional_member(body, "refund_phase", at, const.REFUND_PHASES, codes)
+        shop_type = self._optional_member(
+            body, "shop_type", at, frozenset(const.SHOP_PLATFORMS), codes
+        )
         has_good_return = optional_bool(body, "has_good_return", at)
 
+        phase: str | None
         if topic is not None:
-            phase = const.TOPIC_PHASES[topic]
+            # In a push the topic, not a status field, carries the change.
+            if topic in const.TOPIC_PHASES:
+                phase = const.TOPIC_PHASES[topic]
+            else:
+                codes.note(topic, "/topic")
+                phase = UNKNOWN
             status_text = topic
             returning = topic in const.RETURN_TOPICS
-        else:
-            phase = lookup(const.STATUS_PHASES, status, f"{at}/status")
+        elif body.get("status") is not None:
+            status = body["status"]
+            phase = codes.read(const.STATUS_PHASES, status, f"{at}/status") or UNKNOWN
             status_text = str(status)
             returning = status in const.RETURN_STATUSES
-        advance_paid = advance_status in const.ADVANCE_PAID
-        if advance_paid:
-            # The platform paying in advance settles the consumer's claim even while the seller's
-            # side of the refund is still open.
-            phase = "resolved"
+        else:
+            # A list call asked without `status`: the record says nothing about its phase.
+            phase, status_text, returning = None, "", False
         return NativeRecord(
             ref=NativeRef(const.CODE, "refund", refund_id),
             status=status_text,
@@ -84,7 +103,7 @@ class TaobaoAdapter(RecordAdapter):
             updated_at=updated_at,
             amount_fen=amount_fen,
             offer_kind="return_refund" if returning or has_good_return else "refund",
-            resolution="advance_compensation" if advance_paid else "refund",
+            resolution="refund",
             intervened=cs_status is not None and cs_status >= const.CS_INTERVENED_FROM,
             amount_field=f"{at}/refund_fee",
             order_id=tid,
@@ -98,28 +117,31 @@ class TaobaoAdapter(RecordAdapter):
                 "cs_status": cs_status,
                 "advance_status": advance_status,
             },
+            unmapped=tuple(codes.unmapped),
         )
 
     @staticmethod
     def _optional_code(
-        body: Mapping[str, Any], key: str, at: str, allowed: frozenset[int]
+        body: Mapping[str, Any], key: str, at: str, allowed: frozenset[int], codes: CodeReader
     ) -> int | None:
         if body.get(key) is None:
             return None
         value = int_code(body[key], f"{at}/{key}")
         if value not in allowed:
-            raise AdapterError(f"{at}/{key}", f"unknown code {value!r}")
+            codes.note(value, f"{at}/{key}")
+            return None
         return value
 
     @staticmethod
     def _optional_member(
-        body: Mapping[str, Any], key: str, at: str, allowed: frozenset[str]
+        body: Mapping[str, Any], key: str, at: str, allowed: frozenset[str], codes: CodeReader
     ) -> str | None:
         value = body.get(key)
         if value is None:
             return None
         if value not in allowed:
-            raise AdapterError(f"{at}/{key}", f"unknown code {value!r}")
+            codes.note(value, f"{at}/{key}")
+            return None
         return str(value)
 
     def render(self, event: Mapping[str, Any], case: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -14,6 +14,10 @@ STATUS_PHASES: dict[str, str] = {
     # say which, so this is the neutral "record closed", not "buyer cancelled".
     "CLOSED": "closed",
     "SUCCESS": "resolved",
+    # Exchange statuses, listed beside the six above by taobao.refunds.receive.get:
+    "WAIT_BUYER_CONFIRM_EXCHANGE_SELLER_SEND_GOODS": "offered",  # exchange goods sent
+    "EXCHANGE_TRANSFORM_TO_REFUND": "requested",  # exchange closed, turned into a refund request
+    "WAIT_SELLER_CONSIGN_GOODS": "offered",  # returned goods received, exchange to be sent
 }
 
 # These statuses only occur once the seller agreed to take the goods back.
@@ -38,15 +42,16 @@ RETURN_TOPICS = frozenset({"taobao_refund_RefundBuyerReturnGoods"})
 
 GOOD_STATUSES = frozenset({"BUYER_NOT_RECEIVED", "BUYER_RECEIVED", "BUYER_RETURNED_GOODS"})
 
-# cs_status 1 = no customer service involved ... 6 = customer service done; from 2 on, Taobao's own
-# customer service has stepped in, which is the platform intervening.
+# cs_status 1 no customer service needed, 2 customer service requested (a request only),
+# 3 customer service intervened, 4 first review done, 5 supervisor review failed, 6 done: from 3 on,
+# Taobao's own customer service has stepped in, which is the platform intervening.
 CS_STATUSES = frozenset(range(1, 7))
-CS_INTERVENED_FROM = 2
+CS_INTERVENED_FROM = 3
 
-# advance_status 0 none, 1 applying, 2 paid, 3 seller refused, 4 closed, 5 split: 2 and 5 mean the
-# platform paid the buyer in advance of the seller (先行赔付), the canonical advance compensation.
+# advance_status 0 not applied, 1 applying, 2 advanced, 3 seller refused receipt, 4 closed,
+# 5 advance settled (分账成功): the platform advancing the refund (退款先行垫付) to the buyer. It is
+# not advance compensation (先行赔付, CPL art. 44): kept in state, it resolves nothing by itself.
 ADVANCE_STATUSES = frozenset(range(0, 6))
-ADVANCE_PAID = frozenset({2, 5})
 
 REFUND_PHASES = frozenset({"onsale", "aftersale"})
 

@@ -52,7 +52,9 @@ def test_douyin_data_as_string_and_as_object_parse_the_same() -> None:
         (12, "counterfeit", "counterfeit_or_pirated"),
         (30, "counterfeit", "counterfeit_or_pirated"),
         (1, "after_sales", None),
-        (34, "after_sales", None),
+        (34, "safety", None),
+        (7, "quality", "defect_or_malfunction"),
+        (26, "quality", "spoiled_goods"),
     ],
 )
 def test_douyin_reason_codes_file_under_the_right_category(
@@ -79,7 +81,7 @@ def test_douyin_without_a_reason_cannot_file() -> None:
 
 def test_douyin_arbitration_is_platform_intervention() -> None:
     payload = json.loads(RAW)
-    payload["data"]["aftersale_status"] = 4
+    payload["data"]["arbitrate_status"] = 1
     notes = [
         dict(event.data)["note_kind"]
         for event in ADAPTER.parse(payload, None).events

@@ -73,24 +73,34 @@ def test_taobao_repush_yields_the_same_event_ids() -> None:
     assert [event.event_id for event in first.events] == [event.event_id for event in again.events]
 
 
-def test_taobao_advance_compensation_marks_resolve_as_advance_compensation_with_intervention() -> (
-    None
-):
+def test_taobao_advanced_refund_is_not_advance_compensation() -> None:
     record = {
         "refund_id": "1",
         "tid": 2,
         "status": "WAIT_SELLER_AGREE",
         "refund_fee": "123456.78",
         "modified": "2026-11-11 10:00:00",
-        "cs_status": 2,
         "advance_status": 2,
     }
-    resolved = [
-        event for event in ADAPTER.parse(record, None).events if event.type == "complaint.resolved"
-    ]
-    assert [dict(event.data) for event in resolved] == [
-        {"resolution": "advance_compensation", "amount_fen": 12345678, "platform_intervened": True}
-    ]
+    result = ADAPTER.parse(record, None)
+    assert [event.type for event in result.events] == ["complaint.acknowledged"]
+    assert result.state["advance_status"] == 2
+
+
+@pytest.mark.parametrize(
+    ("cs_status", "intervened"), [(1, False), (2, False), (3, True), (6, True)]
+)
+def test_taobao_customer_service_requested_is_not_yet_intervention(
+    cs_status: int, intervened: bool
+) -> None:
+    record = {
+        "refund_id": "1",
+        "tid": 2,
+        "status": "WAIT_SELLER_AGREE",
+        "modified": "2026-11-11 10:00:00",
+        "cs_status": cs_status,
+    }
+    assert ADAPTER.parse(record, None).state["intervened"] is intervened
 
 
 def test_taobao_intervention_is_remembered_for_a_later_resolution() -> None:

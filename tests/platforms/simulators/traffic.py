@@ -14,7 +14,7 @@ PDD_PATHS: dict[str, tuple[int, Sequence[int]]] = {
     "buyer_cancelled": (1, (2, 11)),
     "buyer_overdue": (2, (3, 7, 12)),
     "replacement": (1, (14, 15, 16)),
-    "repair": (1, (21, 22, 23, 27, 25)),
+    "repair": (1, (21, 22, 27, 25)),
 }
 
 # JD afsServiceStep paths: (customerExpect, steps in order).
