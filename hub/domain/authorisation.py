@@ -40,7 +40,8 @@ CHANNEL_PLATFORM_ODR = "platform_odr"
 ROLE_MATRIX: Mapping[EventType, frozenset[Role]] = MappingProxyType(
     {
         E.FILED: frozenset({R.BUREAU, R.PLATFORM}),  # a platform files only its own ODR cases
-        E.ACCEPTED: frozenset({R.BUREAU}),  # acceptance is the bureau's decision (Order 20)
+        # acceptance is the bureau's decision: Order 20 art. 14, Order 121 art. 16
+        E.ACCEPTED: frozenset({R.BUREAU}),
         E.REJECTED: frozenset({R.BUREAU}),
         E.ROUTED: frozenset({R.BUREAU}),
         E.ACKNOWLEDGED: frozenset({R.PLATFORM}),
@@ -57,6 +58,13 @@ ROLE_MATRIX: Mapping[EventType, frozenset[Role]] = MappingProxyType(
         E.REFERRED: frozenset({R.BUREAU}),
         E.NOTE_ADDED: frozenset({R.BUREAU, R.PLATFORM, R.ASSOCIATION, R.COURT}),
         E.DEADLINE_BREACHED: frozenset({R.HUB}),  # the hub observes its own clocks
+        # the seller received the returned goods: the platform's record starts the refund clock
+        E.RETURN_RECEIVED: frozenset({R.PLATFORM}),
+        E.TRANSFERRED: frozenset({R.BUREAU}),  # 移送: only a bureau hands a case to another
+        # testing, inspection or appraisal is arranged by the bureau handling the complaint
+        E.PAUSED: frozenset({R.BUREAU}),
+        E.RESUMED: frozenset({R.BUREAU}),
+        E.FOLLOW_UP: frozenset({R.BUREAU}),  # 回访
     }
 )
 
@@ -135,6 +143,9 @@ def is_competent_bureau(actor: Actor, case: CaseView) -> bool:
         return False
     if case.handling_bureau == actor.participant_id:
         return True
+    if actor.participant_id in case.former_bureaus:
+        # it transferred the case for want of competence: it keeps a read view, nothing more
+        return False
     return any(covers(own, case.region) for own in actor.regions)
 
 

@@ -19,7 +19,15 @@ from hub.domain.authorisation import (
     authorise,
 )
 from hub.domain.calendar import WorkingCalendar
-from hub.domain.deadlines import CaseFacts, Deadline, open_deadlines, rules_for
+from hub.domain.deadlines import (
+    RULES,
+    CaseFacts,
+    Deadline,
+    Pause,
+    RuleSet,
+    open_deadlines,
+    rules_for,
+)
 from hub.domain.errors import (
     ComplaintExists,
     DelegationNotConsented,
@@ -27,6 +35,7 @@ from hub.domain.errors import (
     IllegalTransition,
     RoutedElsewhere,
     StaleVersion,
+    TransferToSelf,
     UnknownComplaint,
     UnknownOffer,
 )
@@ -76,6 +85,17 @@ class CaseView:
     routed_on: dt.date | None = None
     mediation_started_on: dt.date | None = None
     mediation_concluded_on: dt.date | None = None
+    mediation_agreement: bool | None = None
+    mediation_end_ground: str | None = None  # why mediation ended without agreement
+    mediation_consented: bool | None = None  # whether the parties consented to mediation
+    agreement_document: str | None = None  # the mediation agreement (调解书), by document id
+    # when the bureau now handling the case received it (transfer, or escalation from ODR)
+    bureau_received_on: dt.date | None = None
+    former_bureaus: tuple[str, ...] = ()  # bureaus that transferred the case away; they read it
+    pauses: tuple[Pause, ...] = ()  # testing, inspection or appraisal
+    return_received_on: dt.date | None = None
+    resolved_on: dt.date | None = None
+    follow_up_result: str | None = None
     offers: tuple[str, ...] = ()
     resolution: str | None = None
     outcome: str | None = None
@@ -99,7 +119,12 @@ class CaseView:
 
     @property
     def rules(self) -> str:
+        """The rules in force on receipt (later steps may follow newer ones: `PendingCases`)."""
         return rules_for(self.received_on).name
+
+    @property
+    def paused(self) -> bool:
+        return any(resumed is None for _, resumed in self.pauses)
 
     def facts(self) -> CaseFacts:
         return CaseFacts(
@@ -110,11 +135,18 @@ class CaseView:
             routed_on=self.routed_on,
             mediation_started_on=self.mediation_started_on,
             mediation_concluded_on=self.mediation_concluded_on,
+            mediation_agreement=self.mediation_agreement,
+            bureau_received_on=self.bureau_received_on,
+            pauses=self.pauses,
+            return_received_on=self.return_received_on,
+            resolved_on=self.resolved_on,
         )
 
-    def with_deadlines(self, calendar: WorkingCalendar) -> CaseView:
+    def with_deadlines(
+        self, calendar: WorkingCalendar, rules: tuple[RuleSet, ...] = RULES
+    ) -> CaseView:
         """The same case with its deadlines recomputed (e.g. after a holiday table arrived)."""
-        return replace(self, deadlines=tuple(open_deadlines(self.facts(), calendar)))
+        return replace(self, deadlines=tuple(open_deadlines(self.facts(), calendar, rules)))
 
     def to_json(self) -> dict[str, Any]:
         """The snapshot document, valid against schemas/complaint-v1.json."""
@@ -167,8 +199,14 @@ class CaseView:
             "resolution": self.resolution,
             "outcome": self.outcome,
             "rejection_ground": self.rejection_ground,
+            "mediation_end_ground": self.mediation_end_ground,
+            "follow_up_result": self.follow_up_result,
         }
         document.update({key: value for key, value in optional.items() if value is not None})
+        if self.former_bureaus:
+            document["former_bureaus"] = list(self.former_bureaus)
+        if self.paused:
+            document["paused"] = True
         return document
 
 
@@ -190,6 +228,7 @@ def decide(
     actor: Actor,
     accepted_at: dt.datetime,
     calendar: WorkingCalendar,
+    rules: tuple[RuleSet, ...] = RULES,
 ) -> Decision:
     """Decide one schema-valid event against the current snapshot (None before filing)."""
     event_type = str(event["type"])
@@ -214,12 +253,20 @@ def decide(
         initial_status(event_type)
     else:
         next_status(case.status, event_type, odr=case.odr)
-        _check_data(case, EventType(event_type), data, actor, flags)
-    return Decision(apply(case, event, actor, accepted_at, calendar), flags)
+        on = local_date(str(event["occurred_at"]))
+        _check_data(
+            case, EventType(event_type), data, actor, flags, rules_for(case.received_on, on, rules)
+        )
+    return Decision(apply(case, event, actor, accepted_at, calendar, rules), flags)
 
 
 def _check_data(
-    case: CaseView, kind: EventType, data: Mapping[str, Any], actor: Actor, flags: Flags
+    case: CaseView,
+    kind: EventType,
+    data: Mapping[str, Any],
+    actor: Actor,
+    flags: Flags,
+    rules: RuleSet,
 ) -> None:
     # A confirmation through the consumer's own channel is final; only a bureau may reopen one
     # that the respondent reported for the consumer.
@@ -232,10 +279,18 @@ def _check_data(
         raise RoutedElsewhere("a complaint is routed to its respondent platform")
     if kind is E.OFFER_ANSWERED and data["offer_id"] not in case.offers:
         raise UnknownOffer(f"no offer {data['offer_id']} was made on this complaint")
-    if kind is E.REJECTED:
-        rules = rules_for(case.received_on)
-        if data["ground"] not in rules.rejection_grounds:
-            raise GroundNotInForce(f"{data['ground']} is not a ground under {rules.name}")
+    if kind is E.REJECTED and data["ground"] not in rules.rejection_grounds:
+        raise GroundNotInForce(f"{data['ground']} is not a ground under {rules.name}")
+    ground = data.get("ground")
+    ending = kind is E.MEDIATION_CONCLUDED and ground is not None
+    if ending and ground not in rules.mediation_end_grounds:
+        raise GroundNotInForce(f"{ground} is not a ground for ending mediation under {rules.name}")
+    if kind is E.PAUSED and case.paused:
+        raise IllegalTransition(case.status, kind.value, "the case is paused already")
+    if kind is E.RESUMED and not case.paused:
+        raise IllegalTransition(case.status, kind.value, "the case is not paused")
+    if kind is E.TRANSFERRED and data["to_bureau"] in {actor.participant_id, case.handling_bureau}:
+        raise TransferToSelf("a case is transferred to another bureau")
     if kind is E.MEDIATION_STARTED:
         mediator = data["mediator"]
         delegated = mediator not in {actor.participant_id, case.handling_bureau}
@@ -251,6 +306,7 @@ def apply(
     actor: Actor,
     accepted_at: dt.datetime,
     calendar: WorkingCalendar | None = None,
+    rules: tuple[RuleSet, ...] = RULES,
 ) -> CaseView:
     """Fold one accepted event into the snapshot; deadlines recomputed with `calendar`."""
     calendar = calendar if calendar is not None else WorkingCalendar()
@@ -259,7 +315,7 @@ def apply(
     if case is None:
         if kind is not E.FILED:
             raise UnknownComplaint(str(event["complaint_id"]))
-        return _filed(event, actor, accepted_at).with_deadlines(calendar)
+        return _filed(event, actor, accepted_at).with_deadlines(calendar, rules)
     status = next_status(case.status, kind, odr=case.odr)
     on = local_date(str(event["occurred_at"]))
     changes: dict[str, Any] = {
@@ -285,21 +341,33 @@ def apply(
     elif kind is E.OFFER_MADE:
         changes["offers"] = (*case.offers, str(data["offer_id"]))
     elif kind is E.RESOLVED:
+        changes["resolved_on"] = on
         changes["resolution"] = data["resolution"]
         changes["amount_recovered_fen"] = int(data["amount_fen"])
         changes["platform_intervened"] = case.platform_intervened or bool(
             data["platform_intervened"]
         )
+    elif kind is E.ESCALATED and status is Status.ESCALATED and case.accepted_on is not None:
+        # An ODR complaint a bureau accepted already goes back to its mediation, not to acceptance.
+        changes["status"] = Status.MEDIATING
+        changes["mediation_started_on"] = case.mediation_started_on or on
+    elif kind is E.ESCALATED and status is Status.ESCALATED:
+        # A failed ODR negotiation reaches a bureau, which decides acceptance from receipt.
+        changes["handling_bureau"] = actor.participant_id
+        changes["bureau_received_on"] = local_date(accepted_at.isoformat())
     elif kind is E.ESCALATED:
         changes["mediation_started_on"] = case.mediation_started_on or on
         if case.handling_bureau is None:
-            # A complaint from a platform's ODR service reaches a bureau for the first time.
             changes["handling_bureau"] = actor.participant_id
     elif kind is E.MEDIATION_STARTED:
         changes["mediator"] = data["mediator"]
         changes["mediation_started_on"] = case.mediation_started_on or on
     elif kind is E.MEDIATION_CONCLUDED:
         changes["mediation_concluded_on"] = on
+        changes["mediation_agreement"] = bool(data["agreement"])
+        changes["mediation_end_ground"] = data.get("ground")
+        changes["mediation_consented"] = data.get("parties_consented")
+        changes["agreement_document"] = (data.get("agreement_document") or {}).get("document_id")
         if data["agreement"] and "amount_fen" in data:
             # the agreed total replaces what the platform had reported as recovered
             changes["amount_recovered_fen"] = int(data["amount_fen"])
@@ -309,7 +377,22 @@ def apply(
         changes["outcome"] = data["outcome"]
     elif kind is E.DEADLINE_BREACHED:
         changes["breached_deadlines"] = case.breached_deadlines | {str(data["deadline"])}
-    return replace(case, **changes).with_deadlines(calendar)
+    elif kind is E.TRANSFERRED:
+        # The receiving bureau's clocks start when the hub hands it the case (its receipt).
+        former = case.handling_bureau or actor.participant_id
+        changes["former_bureaus"] = (*case.former_bureaus, former)
+        changes["handling_bureau"] = str(data["to_bureau"])
+        changes["bureau_received_on"] = local_date(accepted_at.isoformat())
+    elif kind is E.PAUSED:
+        changes["pauses"] = (*case.pauses, (on, None))
+    elif kind is E.RESUMED:
+        *earlier, (paused_on, _) = case.pauses
+        changes["pauses"] = (*earlier, (paused_on, max(on, paused_on)))
+    elif kind is E.RETURN_RECEIVED:
+        changes["return_received_on"] = on
+    elif kind is E.FOLLOW_UP:
+        changes["follow_up_result"] = data["result"]
+    return replace(case, **changes).with_deadlines(calendar, rules)
 
 
 def _filed(event: Mapping[str, Any], actor: Actor, accepted_at: dt.datetime) -> CaseView:

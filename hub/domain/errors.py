@@ -146,3 +146,7 @@ class BureauHandlesCase(NotAuthorised):
 
 class DelegationNotConsented(InvalidData):
     code = "delegation_not_consented"
+
+
+class TransferToSelf(InvalidData):
+    code = "transfer_to_self"

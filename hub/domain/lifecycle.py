@@ -4,7 +4,13 @@ filed -> accepted or rejected (bureau) -> routed to the platform -> acknowledged
 (offers and answers) -> resolved -> confirmed or disputed -> mediation (escalated, started,
 concluded) -> referred to the online court -> closed; withdrawn before closing from any open state.
 A complaint filed by the platform on its own ODR service starts on the ODR clock: no bureau decides
-acceptance, and the platform may acknowledge or make an offer at once.
+acceptance, and the platform may acknowledge or make an offer at once; when that negotiation fails,
+the complaint is escalated to a bureau, which decides acceptance as for any complaint.
+
+Steps that change no status: a bureau not competent transfers a complaint awaiting acceptance to
+another bureau; a bureau pauses and resumes the mediation clock for testing, inspection or
+appraisal; the platform records that the seller received the returned goods; a bureau records a
+follow-up visit (回访), also after closing.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ class Status(StrEnum):
     RESOLVED = "resolved"
     CONFIRMED = "confirmed"
     DISPUTED = "disputed"
+    ESCALATED = "escalated"  # an ODR complaint at a bureau, awaiting its acceptance decision
     MEDIATING = "mediating"
     MEDIATED = "mediated"
     REFERRED = "referred"
@@ -51,21 +58,40 @@ class EventType(StrEnum):
     REFERRED = "case.referred"
     NOTE_ADDED = "case.note_added"
     DEADLINE_BREACHED = "deadline.breached"
+    RETURN_RECEIVED = "complaint.return_received"
+    TRANSFERRED = "case.transferred"
+    PAUSED = "case.paused"
+    RESUMED = "case.resumed"
+    FOLLOW_UP = "case.follow_up"
 
 
 S = Status
 E = EventType
 
-# Nothing follows closing. A rejected or withdrawn complaint still awaits its formal close.
+# Nothing but a follow-up visit follows closing. A rejected or withdrawn complaint still awaits its
+# formal close.
 TERMINAL: frozenset[Status] = frozenset({S.CLOSED})
 # Open: the consumer may still withdraw, and the clocks still run.
 OPEN: frozenset[Status] = frozenset(Status) - {S.REJECTED, S.WITHDRAWN, S.CLOSED}
+# The mediation limit runs from acceptance whatever happens in between (Order 20 art. 21(5),
+# Order 121 art. 23(1)(5): 自投诉受理之日起) until mediation ends; testing, inspection or
+# appraisal pauses it.
+MEDIATION_CLOCK_RUNS: frozenset[Status] = frozenset(
+    {S.ACCEPTED, S.ROUTED, S.ACKNOWLEDGED, S.NEGOTIATING, S.RESOLVED, S.DISPUTED, S.MEDIATING}
+)
+# Where the platform may report that the seller received the returned goods (CPL art. 25 clock).
+_RETURN_POSSIBLE = frozenset({S.ROUTED, S.ACKNOWLEDGED, S.NEGOTIATING, S.DISPUTED, S.MEDIATING})
+# After the handling ends, a bureau may call the consumer back (回访).
+_FOLLOW_UP_POSSIBLE = frozenset({S.RESOLVED, S.CONFIRMED, S.MEDIATED, S.REFERRED, S.CLOSED})
 
 _MOVES: dict[tuple[Status, EventType], Status] = {
-    # acceptance decided by the bureau: SAMR Order 20 art. 19, Order 121 likewise
+    # acceptance decided by the bureau: SAMR Order 20 art. 14, Order 121 art. 16
     (S.FILED, E.ACCEPTED): S.ACCEPTED,
     (S.FILED, E.REJECTED): S.REJECTED,
     (S.REJECTED, E.CLOSED): S.CLOSED,
+    # a bureau that is not competent transfers the complaint (移送); the receiving bureau decides
+    # acceptance on its own clock (Order 121 art. 16; Order 20 art. 14)
+    (S.FILED, E.TRANSFERRED): S.FILED,
     # the bureau routes to the platform's ODR service, or mediates itself at once
     (S.ACCEPTED, E.ROUTED): S.ROUTED,
     (S.ACCEPTED, E.MEDIATION_STARTED): S.MEDIATING,
@@ -91,6 +117,9 @@ _MOVES: dict[tuple[Status, EventType], Status] = {
     (S.DISPUTED, E.CLOSED): S.CLOSED,  # the consumer wants no mediation
     # mediation may be delegated to the consumers association after escalation (Order 20)
     (S.MEDIATING, E.MEDIATION_STARTED): S.MEDIATING,
+    # a refund paid during mediation is recorded; the parties settling on their own is a ground
+    # for ending mediation (Order 20 art. 21(1), Order 121 art. 23), which the bureau then records
+    (S.MEDIATING, E.RESOLVED): S.MEDIATING,
     (S.MEDIATING, E.MEDIATION_CONCLUDED): S.MEDIATED,
     (S.MEDIATED, E.REFERRED): S.REFERRED,
     (S.MEDIATED, E.CLOSED): S.CLOSED,
@@ -102,21 +131,35 @@ _MOVES.update({(status, E.WITHDRAWN): S.WITHDRAWN for status in OPEN})
 _MOVES.update({(status, E.NOTE_ADDED): status for status in Status if status not in TERMINAL})
 # A breach is recorded where a clock runs; it changes no status.
 _MOVES.update({(status, E.DEADLINE_BREACHED): status for status in OPEN})
+# Testing, inspection or appraisal stops the mediation clock; whether the case is paused already is
+# a fact of the case, checked beside the table.
+_MOVES.update({(status, E.PAUSED): status for status in MEDIATION_CLOCK_RUNS})
+_MOVES.update({(status, E.RESUMED): status for status in MEDIATION_CLOCK_RUNS})
+_MOVES.update({(status, E.RETURN_RECEIVED): status for status in _RETURN_POSSIBLE})
+_MOVES.update({(status, E.FOLLOW_UP): status for status in _FOLLOW_UP_POSSIBLE})
 
 TRANSITIONS: MappingProxyType[tuple[Status, EventType], Status] = MappingProxyType(_MOVES)
 
 # A complaint the platform files from its own ODR service: the ODR clock runs from filing, no
 # bureau decides acceptance (the negotiation time does not count against the bureau's clocks), and
-# the consumer may take it to a bureau when negotiation fails.
+# the consumer may take it to a bureau when negotiation fails: the bureau then decides acceptance
+# within the ordinary period; there is no jump from ODR straight to mediation.
 _ODR_FILED: dict[tuple[Status, EventType], Status] = {
     (S.FILED, E.ACKNOWLEDGED): S.ACKNOWLEDGED,
     (S.FILED, E.OFFER_MADE): S.NEGOTIATING,
-    (S.FILED, E.ESCALATED): S.MEDIATING,
+    (S.FILED, E.RETURN_RECEIVED): S.FILED,
+    (S.FILED, E.ESCALATED): S.ESCALATED,
+    (S.ACKNOWLEDGED, E.ESCALATED): S.ESCALATED,
+    (S.NEGOTIATING, E.ESCALATED): S.ESCALATED,
+    (S.DISPUTED, E.ESCALATED): S.ESCALATED,
+    (S.ESCALATED, E.ACCEPTED): S.ACCEPTED,
+    (S.ESCALATED, E.REJECTED): S.REJECTED,
+    (S.ESCALATED, E.TRANSFERRED): S.ESCALATED,
 }
 _ODR_MOVES = {
     key: status
     for key, status in _MOVES.items()
-    if key not in {(S.FILED, E.ACCEPTED), (S.FILED, E.REJECTED)}
+    if key not in {(S.FILED, E.ACCEPTED), (S.FILED, E.REJECTED), (S.FILED, E.TRANSFERRED)}
 } | _ODR_FILED
 ODR_TRANSITIONS: MappingProxyType[tuple[Status, EventType], Status] = MappingProxyType(_ODR_MOVES)
 

@@ -11,6 +11,9 @@ class Role(StrEnum):
     PLATFORM = "platform"  # a shopping platform, the respondent of the complaints about it
     ASSOCIATION = "association"  # a consumers association, mediating where delegated
     COURT = "court"  # the online court, on what is referred to it
+    # a bureau's enforcement staff, registered apart: the only readers of reports (举报) besides
+    # the bureau that received them
+    ENFORCEMENT = "enforcement"
     OPERATOR = "operator"  # runs the hub; watches sync health, says nothing about cases
     HUB = "hub"  # the hub itself: deadline breaches it observes
 
@@ -20,7 +23,7 @@ class Actor:
     participant_id: str
     role: Role
     platform: str | None = None  # the platform code, for role platform only
-    regions: tuple[str, ...] = ()  # GB/T 2260 codes a bureau covers
+    regions: tuple[str, ...] = ()  # GB/T 2260 codes a bureau (or its enforcement staff) covers
 
     def __post_init__(self) -> None:
         if (self.role is Role.PLATFORM) != (self.platform is not None):

@@ -14,7 +14,8 @@ def may_read_case(actor: Actor, case: CaseView) -> bool:
     if actor.role is Role.PLATFORM:
         return actor.platform == case.respondent_platform
     if actor.role is Role.BUREAU:
-        return is_competent_bureau(actor, case)
+        # a bureau that transferred the case away keeps a read view of its whole history
+        return is_competent_bureau(actor, case) or actor.participant_id in case.former_bureaus
     if actor.role is Role.ASSOCIATION:
         return case.mediator == actor.participant_id
     if actor.role is Role.COURT:

@@ -24,6 +24,9 @@ OTHER_ASSOCIATION = Actor("association.js", Role.ASSOCIATION)
 COURT = Actor("court.hz.internet", Role.COURT)
 OTHER_COURT = Actor("court.bj.internet", Role.COURT)
 OPERATOR = Actor("operator.ops", Role.OPERATOR)
+ENFORCEMENT = Actor("enforcement.zj.hz.xihu", Role.ENFORCEMENT, regions=("330106",))
+OTHER_ENFORCEMENT = Actor("enforcement.js.nj", Role.ENFORCEMENT, regions=("320100",))
+BINJIANG_BUREAU = Actor("bureau.zj.hz.binjiang", Role.BUREAU, regions=("330108",))
 HUB = Actor("hub", Role.HUB)
 
 # The actor of each role that is entitled on the sample case.
@@ -32,6 +35,7 @@ ENTITLED: dict[Role, Actor] = {
     Role.PLATFORM: TAOBAO,
     Role.ASSOCIATION: ASSOCIATION,
     Role.COURT: COURT,
+    Role.ENFORCEMENT: ENFORCEMENT,
     Role.OPERATOR: OPERATOR,
     Role.HUB: HUB,
 }
@@ -72,7 +76,7 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     "complaint.withdrawn": {},
     "complaint.closed": {"outcome": "resolved"},
     "mediation.started": {"mediator": "association.zj.hz"},
-    "mediation.concluded": {"agreement": True, "amount_fen": 50000},
+    "mediation.concluded": {"agreement": True, "amount_fen": 50000, "parties_consented": True},
     "case.referred": {"court": "court.hz.internet"},
     "case.note_added": {"note_kind": "contact_attempted"},
     "deadline.breached": {
@@ -80,6 +84,11 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
         "due_on": "2026-11-23",
         "responsible": "taobao",
     },
+    "complaint.return_received": {},
+    "case.transferred": {"to_bureau": "bureau.zj.hz.binjiang", "reason": "not_competent"},
+    "case.paused": {"reason": "appraisal"},
+    "case.resumed": {},
+    "case.follow_up": {"result": "satisfied"},
 }
 
 VOICE = (

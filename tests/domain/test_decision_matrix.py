@@ -27,8 +27,10 @@ from hub.domain.roles import Role
 ALL = " ".join(status.value for status in Status)
 OPEN = (
     "filed accepted routed acknowledged negotiating resolved confirmed disputed"
-    " mediating mediated referred"
+    " escalated mediating mediated referred"
 )
+# where the mediation limit runs, so testing or appraisal may pause it
+MEDIATION_CLOCK = "accepted routed acknowledged negotiating resolved disputed mediating"
 
 # Which roles may emit each type (before any case-level rule).
 ROLES = {
@@ -50,6 +52,11 @@ ROLES = {
     "case.referred": "bureau",
     "case.note_added": "bureau platform association court",
     "deadline.breached": "hub",
+    "complaint.return_received": "platform",
+    "case.transferred": "bureau",
+    "case.paused": "bureau",
+    "case.resumed": "bureau",
+    "case.follow_up": "bureau",
 }
 
 # The statuses in which each type is a legal move, for a complaint filed at a bureau.
@@ -61,7 +68,7 @@ LEGAL_IN = {
     "complaint.acknowledged": "routed",
     "complaint.offer_made": "acknowledged negotiating disputed",
     "complaint.offer_answered": "negotiating",
-    "complaint.resolved": "acknowledged negotiating",
+    "complaint.resolved": "acknowledged negotiating mediating",
     "complaint.confirmed": "resolved",
     "complaint.disputed": "resolved confirmed",
     "complaint.escalated": "routed acknowledged negotiating disputed",
@@ -72,14 +79,21 @@ LEGAL_IN = {
     "case.referred": "mediated",
     "case.note_added": ALL.replace("closed", ""),
     "deadline.breached": OPEN,
+    "complaint.return_received": "routed acknowledged negotiating disputed mediating",
+    "case.transferred": "filed",
+    "case.paused": MEDIATION_CLOCK,
+    "case.resumed": MEDIATION_CLOCK,  # and only when paused: the sample case is not
+    "case.follow_up": "resolved confirmed mediated referred closed",
 }
 
-# For a complaint the platform filed from its own ODR service: no acceptance, no routing.
+# For a complaint the platform filed from its own ODR service: acceptance only once escalated.
 ODR_LEGAL_IN = dict(LEGAL_IN)
 ODR_LEGAL_IN.update(
     {
-        "complaint.accepted": "",
-        "complaint.rejected": "",
+        "complaint.accepted": "escalated",
+        "complaint.rejected": "escalated",
+        "case.transferred": "escalated",
+        "complaint.return_received": "filed routed acknowledged negotiating disputed mediating",
         "complaint.acknowledged": "filed routed",
         "complaint.offer_made": "filed acknowledged negotiating disputed",
         "complaint.escalated": "filed routed acknowledged negotiating disputed",
@@ -101,6 +115,8 @@ def expected_bureau_case(role: Role, event_type: str, status: Status) -> str:
         return "illegal_transition"
     if event_type == "complaint.disputed" and status is Status.CONFIRMED:
         return "illegal_transition"  # confirmed through the consumer's own channel: final
+    if event_type == "case.resumed":
+        return "illegal_transition"  # nothing to resume
     return "ok"
 
 
@@ -115,6 +131,8 @@ def expected_odr_case(role: Role, event_type: str, status: Status) -> str:
         return "illegal_transition"
     if event_type == "complaint.disputed" and status is Status.CONFIRMED and role is Role.PLATFORM:
         return "illegal_transition"  # only a bureau reopens a self-reported confirmation
+    if event_type == "case.resumed":
+        return "illegal_transition"
     return "ok"
 
 
