@@ -248,6 +248,11 @@ def decide(
             raise ComplaintExists(case.complaint_id)
         if version != case.version + 1:
             raise StaleVersion(case.version, version)
+    if event_type.startswith("report."):
+        # a report (举报) is handled apart, on a chain of its own: hub.domain.report
+        raise IllegalTransition(
+            case.status if case else "not filed", event_type, "a report has a chain of its own"
+        )
     flags = authorise(actor, event_type, data, case)
     if case is None:
         initial_status(event_type)

@@ -1,4 +1,5 @@
-"""A lossless JSON form of CaseView, so the snapshot kept in the store folds on exactly."""
+"""A lossless JSON form of CaseView (and ReportView), so a snapshot kept in the store folds on
+exactly."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from hub.domain.case import CaseView
 from hub.domain.deadlines import Deadline, DeadlineName
+from hub.domain.report import ReportView
 
 
 def _encode(value: Any) -> Any:
@@ -33,13 +35,13 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def to_state(case: CaseView) -> dict[str, Any]:
+def to_state(case: CaseView | ReportView) -> dict[str, Any]:
     return {f.name: _encode(getattr(case, f.name)) for f in dataclasses.fields(case)}
 
 
 @functools.cache
-def _field_types() -> dict[str, Any]:
-    return typing.get_type_hints(CaseView)
+def _field_types(view: type = CaseView) -> dict[str, Any]:
+    return typing.get_type_hints(view)
 
 
 def _decode(kind: Any, value: Any) -> Any:
@@ -70,12 +72,18 @@ def _decode(kind: Any, value: Any) -> Any:
     return value
 
 
+def _fields(view: type, state: Mapping[str, Any]) -> dict[str, Any]:
+    types_by_name = _field_types(view)
+    return {
+        name: _decode(types_by_name[name], value)
+        for name, value in state.items()
+        if name in types_by_name
+    }
+
+
 def from_state(state: Mapping[str, Any]) -> CaseView:
-    types_by_name = _field_types()
-    return CaseView(
-        **{
-            name: _decode(types_by_name[name], value)
-            for name, value in state.items()
-            if name in types_by_name
-        }
-    )
+    return CaseView(**_fields(CaseView, state))
+
+
+def report_from_state(state: Mapping[str, Any]) -> ReportView:
+    return ReportView(**_fields(ReportView, state))

@@ -150,3 +150,7 @@ class DelegationNotConsented(InvalidData):
 
 class TransferToSelf(InvalidData):
     code = "transfer_to_self"
+
+
+class NotHandedOver(InvalidData):
+    code = "not_handed_over"

@@ -12,7 +12,9 @@ import pytest
 from hub.domain.calendar import WorkingCalendar
 from hub.domain.case import decide
 from hub.domain.categories import Level1, Level2
+from hub.domain.deadlines import MEDIATION_END_GROUNDS, DeadlineName
 from hub.domain.lifecycle import EventType
+from hub.domain.report import ReportEventType
 from hub.domain.roles import Actor, Role
 from hub.records.validate import (
     RecordInvalid,
@@ -73,13 +75,55 @@ def test_category_enums_equal_the_domain_taxonomy() -> None:
     assert category["level2"]["enum"] == [member.value for member in Level2]
 
 
+ALL_TYPES = [member.value for member in EventType] + [m.value for m in ReportEventType]
+
+
 def test_event_types_equal_the_domain_event_types() -> None:
     envelope = load(SCHEMAS / "event-v1.json")
-    assert envelope["properties"]["type"]["enum"] == [member.value for member in EventType]
-    assert set(load(SCHEMAS / "event-data-v1.json")["$defs"]) == {m.value for m in EventType}
+    assert envelope["properties"]["type"]["enum"] == ALL_TYPES
+    assert set(load(SCHEMAS / "event-data-v1.json")["$defs"]) == set(ALL_TYPES)
 
 
-@pytest.mark.parametrize("event_type", [member.value for member in EventType])
+def test_deadline_names_equal_the_domain_deadline_names() -> None:
+    data = load(SCHEMAS / "event-data-v1.json")["$defs"]["deadline.breached"]
+    assert data["properties"]["deadline"]["enum"] == [member.value for member in DeadlineName]
+
+
+def test_mediation_end_grounds_equal_the_domain_grounds() -> None:
+    data = load(SCHEMAS / "event-data-v1.json")["$defs"]["mediation.concluded"]
+    assert set(data["properties"]["ground"]["enum"]) == MEDIATION_END_GROUNDS
+
+
+@pytest.mark.parametrize(
+    ("data", "valid"),
+    [
+        ({"agreement": False, "ground": "limit_passed"}, True),
+        ({"agreement": False}, False),  # ending without agreement names its ground
+        ({"agreement": False, "ground": "limit_passed", "amount_fen": 100}, False),
+        ({"agreement": True, "ground": "limit_passed"}, False),
+        (
+            {
+                "agreement": True,
+                "amount_fen": 59900,
+                "agreement_document": {"document_id": "TJS-1", "sha256": "ab" * 32},
+                "parties_consented": True,
+            },
+            True,
+        ),
+        ({"agreement": True, "ground": "nonsense"}, False),
+    ],
+)
+def test_mediation_concluded_data(data: dict[str, Any], valid: bool) -> None:
+    document = example("mediation.concluded")
+    document["data"] = data
+    if valid:
+        validate_event(document)
+    else:
+        with pytest.raises(RecordInvalid):
+            validate_event(document)
+
+
+@pytest.mark.parametrize("event_type", ALL_TYPES)
 def test_every_example_validates(event_type: str) -> None:
     document = example(event_type)
     assert document["type"] == event_type
@@ -303,7 +347,12 @@ MUTATIONS = [
         "/data/reference",
         "pattern",
     ),
-    ("mediation.concluded", setter("/data/amount_fen", 100.5), "/data/amount_fen", "type"),
+    (
+        "mediation.concluded",
+        setter("/data/parties_consented", "yes"),
+        "/data/parties_consented",
+        "type",
+    ),
     (
         "deadline.breached",
         setter("/data/due_on", "2026-11-27T00:00:00+08:00"),
@@ -385,7 +434,15 @@ def test_snapshot_of_example_chain_validates() -> None:
     assert snapshot["status"] == "negotiating"
     assert snapshot["deadlines"] == [
         # routed 2026-11-13 (Fri): ten working days, the 27th (the deadline.breached example)
-        {"name": "odr_negotiation", "due_on": "2026-11-27", "provisional": False, "breached": False}
+        {
+            "name": "odr_negotiation",
+            "due_on": "2026-11-27",
+            "provisional": False,
+            "breached": False,
+        },
+        # accepted 2026-11-13: Order 121's 60 days run from acceptance, to Tue 2027-01-12, in a
+        # year no table knows yet
+        {"name": "mediation_limit", "due_on": "2027-01-12", "provisional": True, "breached": False},
     ]
 
 
