@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._pg import bench_database
 from hub.store.events import EventStore, PendingEvent
 from hub.store.pool import create_pool
+from hub.supervisor import Supervisor
+from hub.trust.signer import HubSigner
 
 
 def _event(complaint_id: str, version: int) -> PendingEvent:
@@ -44,8 +46,14 @@ def _event(complaint_id: str, version: int) -> PendingEvent:
 
 async def run_mode(dsn: str, *, label: str, max_items: int, writers: int, appends: int) -> float:
     pool = await create_pool(dsn, size=8)
-    store = EventStore(pool, max_items=max_items, max_wait_s=0.002 if max_items > 1 else 0)
-    await store.start()
+    store = EventStore(
+        pool,
+        seal=HubSigner.ephemeral().seal,
+        max_items=max_items,
+        max_wait_s=0.002 if max_items > 1 else 0,
+    )
+    supervisor = Supervisor()
+    await store.start(supervisor)
     per_writer = appends // writers
 
     async def writer(number: int) -> None:
@@ -57,6 +65,7 @@ async def run_mode(dsn: str, *, label: str, max_items: int, writers: int, append
     await asyncio.gather(*(writer(n) for n in range(writers)))
     elapsed = time.perf_counter() - started
     await store.close()
+    await supervisor.close()
     await pool.close()
     return per_writer * writers / elapsed
 

@@ -31,14 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._pg import bench_database
 from hub.app import create_app
-from hub.appkeys import CHECKS, EVENT_STORE, PARTICIPANTS
-from hub.client import HubClient
 from hub.crypto.keys import generate_private_key, public_key_raw
 from hub.domain.roles import Actor, Role
-from hub.intake import build_pending
+from hub.sdk.client import HubClient
+from hub.sdk.webhooks import verify_webhook
+from hub.services.intake import build_pending
+from hub.services.resources import CHECKS
 from hub.settings import Settings
 from hub.store.participants import Participant
-from hub.webhooks_receiver import verify_webhook
+from hub.store.resources import EVENT_STORE
+from hub.trust.resources import PARTICIPANTS
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "schemas" / "examples"
 BUREAU = "bureau.hz"

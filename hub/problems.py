@@ -1,32 +1,28 @@
-"""Problem types (RFC 9457) and the one middleware that renders every error as one.
+"""Problem types (RFC 9457): plain exception types any layer may raise.
 
-Handlers and layers below raise `Problem` subclasses; nothing else builds error JSON. Foreign
-errors are translated once, at the boundary where they occur.
+Handlers and layers below raise `Problem` subclasses; `hub.http.problems` renders them, and
+nothing else builds error JSON. Foreign errors are translated once, at the boundary where they
+occur.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
-
-import orjson
-import structlog
-from aiohttp import web
-
-from hub.appkeys import REQUEST_ID, SETTINGS
+from typing import Any
 
 PROBLEM_BASE = "https://complaint-hub.org/problems/"
 CONTENT_TYPE = "application/problem+json"
 
-log = structlog.get_logger("hub.problems")
-
 
 class Problem(Exception):
-    """An error the client can act on. `slug` names the stable type URI."""
+    """An error the client can act on. `slug` names the stable type URI.
 
-    slug: ClassVar[str] = "about:blank"
-    title: ClassVar[str] = "Error"
-    status: ClassVar[int] = 400
+    Each subclass declares its slug, title and status as class attributes; the few whose rule is
+    named per instance (authentication, authorisation, domain refusals) set `slug` in __init__.
+    """
+
+    slug: str = "about:blank"
+    title: str = "Error"
+    status: int = 400
 
     def __init__(self, detail: str, **extensions: Any) -> None:
         super().__init__(detail)
@@ -110,7 +106,7 @@ class Unauthorized(Problem):
 
     def __init__(self, slug: str, detail: str, **extensions: Any) -> None:
         super().__init__(detail, **extensions)
-        self.slug = slug  # type: ignore[misc]
+        self.slug = slug
 
 
 class Forbidden(Problem):
@@ -120,7 +116,7 @@ class Forbidden(Problem):
 
     def __init__(self, slug: str, detail: str, **extensions: Any) -> None:
         super().__init__(detail, **extensions)
-        self.slug = slug  # type: ignore[misc]
+        self.slug = slug
 
 
 class NotReady(Problem):
@@ -131,72 +127,18 @@ class ServiceUnavailable(Problem):
     slug, title, status = "service-unavailable", "Service unavailable", 503
 
 
+class TooManyRequests(Problem):
+    slug, title, status = "too-many-requests", "Too many requests", 429
+
+
+class HttpError(Problem):
+    """A status aiohttp raised that has no problem type of its own."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+
+
 class InternalError(Problem):
     slug, title, status = "internal-error", "Internal server error", 500
-
-
-# aiohttp raises these for routing and body limits; each maps to one of ours.
-_HTTP_EXCEPTIONS: dict[int, type[Problem]] = {
-    400: BadRequest,
-    404: NotFound,
-    405: MethodNotAllowed,
-    413: PayloadTooLarge,
-    415: UnsupportedMediaType,
-}
-
-
-def _from_http_exception(request: web.Request, err: web.HTTPException) -> Problem:
-    problem_type = _HTTP_EXCEPTIONS.get(err.status)
-    if problem_type is NotFound:
-        return NotFound(f"no resource at {request.path}")
-    if problem_type is MethodNotAllowed:
-        allowed = sorted(getattr(err, "allowed_methods", ()) or ())
-        problem = MethodNotAllowed(
-            f"{request.method} is not allowed on {request.path}; allowed: {', '.join(allowed)}",
-        )
-        problem.headers["Allow"] = ",".join(allowed)
-        return problem
-    if problem_type is PayloadTooLarge:
-        return PayloadTooLarge(
-            f"request body exceeds the limit of {request.app[SETTINGS].max_body_bytes} bytes",
-            max_bytes=request.app[SETTINGS].max_body_bytes,
-        )
-    if problem_type is not None:
-        return problem_type(err.text or err.reason)
-    generic = Problem(err.text or err.reason)
-    generic.status = err.status  # type: ignore[misc]
-    generic.title = err.reason  # type: ignore[misc]
-    return generic
-
-
-def render(problem: Problem, request_id: str | None) -> web.Response:
-    response = web.Response(
-        status=problem.status,
-        body=orjson.dumps(problem.body(request_id)),
-        content_type=CONTENT_TYPE,
-    )
-    response.headers.update(problem.headers)
-    return response
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = request.get(REQUEST_ID)
-    try:
-        return await handler(request)
-    except Problem as problem:
-        return render(problem, request_id)
-    except web.HTTPException as err:
-        if err.status < 400:
-            raise
-        return render(_from_http_exception(request, err), request_id)
-    except Exception:
-        # The stack trace goes to the log, never to the client.
-        log.exception("unhandled_exception")
-        return render(
-            InternalError("an unexpected error occurred; quote the request id when reporting it"),
-            request_id,
-        )

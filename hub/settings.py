@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
+
 PREFIX = "COMPLAINT_HUB_"
 
 
@@ -159,3 +161,6 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SSE_WRITE_TIMEOUT_S": ("sse_write_timeout_s", _positive_float),
     "SSE_BUFFER_BYTES": ("sse_buffer_bytes", _positive_int),
 }
+
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")

@@ -134,10 +134,10 @@ def hub_base_url(client: TestClient) -> str:
 @pytest.fixture
 def enrol(app: web.Application, client: TestClient, hub_base_url: str):  # type: ignore[no-untyped-def]
     """Register a participant with a fresh Ed25519 key; returns a HubClient signing as it."""
-    from hub.appkeys import PARTICIPANTS
-    from hub.client import HubClient
     from hub.crypto.keys import generate_private_key, public_key_raw
+    from hub.sdk.client import HubClient
     from hub.store.participants import Participant
+    from hub.trust.resources import PARTICIPANTS
 
     async def _enrol(
         participant_id: str,

@@ -9,15 +9,16 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from hub.api._event_view import shown_event
-from hub.appkeys import ACTOR, COMPLAINTS
 from hub.crypto.receipts import rfc3339
-from hub.decisions import actor_of
 from hub.domain.case_state import from_state
 from hub.domain.roles import Actor, Role, region_prefix
 from hub.domain.scope import reader_scope
 from hub.domain.visibility import may_read_case
+from hub.http.keys import ACTOR
 from hub.problems import BadRequest, NotFound
+from hub.records.event_view import shown_event
+from hub.services.decisions import actor_of
+from hub.services.resources import COMPLAINTS
 from hub.store.complaints import ChainEvent, ComplaintFilters, StoredSnapshot
 
 MAX_LIMIT = 500

@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.api._cacheable import respond_cacheable
 from hub.api.openapi import CACHE_CONTROL, api_description, operations
+from hub.http.cacheable import respond_cacheable
 from hub.records.validate import SCHEMA_BASE
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"

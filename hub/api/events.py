@@ -6,12 +6,14 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.api.body import parse_json
-from hub.appkeys import ACTOR, CHECKS, EVENT_STORE, EVIDENCE, RAW_BODY
 from hub.crypto.receipts import rfc3339
-from hub.intake import Idempotency, build_pending, idempotency_verdict
+from hub.http.body import parse_json
+from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
 from hub.problems import EventIdReused, IdConflict
+from hub.services.intake import Idempotency, build_pending, idempotency_verdict
+from hub.services.resources import CHECKS
 from hub.store.events import Appended
+from hub.store.resources import EVENT_STORE
 
 
 def appended_json(appended: Appended) -> dict[str, Any]:

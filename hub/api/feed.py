@@ -12,12 +12,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from hub.appkeys import ACTOR, EVIDENCE, FEEDS
-from hub.decisions import actor_of
 from hub.feeds.longpoll import MAX_WAIT_S, long_poll
 from hub.feeds.pages import MAX_LIMIT, FeedQuery, item_json
+from hub.feeds.resources import FEEDS
 from hub.feeds.sse import stream_feed
+from hub.http.keys import ACTOR, EVIDENCE
 from hub.problems import BadRequest
+from hub.services.decisions import actor_of
 
 
 def _integer(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

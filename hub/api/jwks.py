@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hub.appkeys import HUB_KEYS
 from hub.crypto.keys import public_jwk
-from hub.signer import JWKS_MAX_AGE_S
+from hub.trust.resources import HUB_KEYS
+from hub.trust.signer import JWKS_MAX_AGE_S
 
 
 async def get_jwks(request: web.Request) -> web.Response:
@@ -18,6 +18,6 @@ async def get_jwks(request: web.Request) -> web.Response:
         ]
     }
     response = web.json_response(document)
-    # A new key signs only after this lifetime has passed (hub.signer), so caches stay correct.
+    # A new key signs only after this lifetime has passed (hub.trust.signer): caches stay right.
     response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_S}"
     return response

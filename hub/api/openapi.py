@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.api._cacheable import respond_cacheable
+from hub.http.cacheable import respond_cacheable
 
 DOCUMENT_PATH = Path(__file__).with_name("openapi.json")
 # Changes only with a release; short enough that a deploy shows up within minutes.

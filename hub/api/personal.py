@@ -12,21 +12,23 @@ import orjson
 import structlog
 from aiohttp import web
 
-from hub.api.body import parse_json
-from hub.appkeys import ACTOR, COMPLAINTS, EVIDENCE, MASTER_KEYS, PERSONAL_PARTS, RAW_BODY
 from hub.crypto._b64 import b64url_encode
 from hub.crypto.jcs import UnsignableValue
 from hub.crypto.receipts import rfc3339
-from hub.decisions import actor_of
 from hub.domain.case import CaseView
 from hub.domain.case_state import from_state
 from hub.domain.personal import Access, WriteVerdict, belongs_to_case, may_write, personal_access
 from hub.domain.roles import Role
+from hub.http.body import parse_json
+from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
 from hub.privacy.commitment import new_salt, personal_ref
 from hub.privacy.masking import mask_personal
+from hub.privacy.resources import MASTER_KEYS, PERSONAL_PARTS
 from hub.privacy.sealed import OpenedPersonal, SealedPersonal, open_personal, seal_personal
 from hub.problems import Conflict, Forbidden, InvalidRecord, NotFound, PersonalErased
 from hub.records.validate import RecordInvalid, validate_personal
+from hub.services.decisions import actor_of
+from hub.services.resources import COMPLAINTS
 from hub.store.evidence import Evidence
 from hub.store.participants import Participant
 from hub.store.personal import StoredPersonal

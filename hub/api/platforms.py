@@ -7,9 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from adapters.base.contract import Adapter
-from hub.api.body import parse_json
 from hub.api.events import appended_json
-from hub.appkeys import ACTOR, ADAPTERS, EVIDENCE, NATIVE_FEED, PLATFORM_INGEST, RAW_BODY
+from hub.http.body import parse_json
+from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
+from hub.platforms.resources import ADAPTERS, NATIVE_FEED, PLATFORM_INGEST
 from hub.problems import BadRequest, Forbidden, NotFound, Problem
 from hub.store.events import Appended
 

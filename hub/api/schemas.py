@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from aiohttp import web
 
-from hub.api._cacheable import respond_cacheable
+from hub.http.cacheable import respond_cacheable
 from hub.problems import NotFound
 from hub.records.validate import SCHEMA_BASE, schema_path
 

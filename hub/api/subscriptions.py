@@ -10,14 +10,16 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.api.body import read_json
-from hub.appkeys import ACTOR, MASTER_KEYS, SUBSCRIPTIONS, WEBHOOK_GUARD, WEBHOOK_WORKER
 from hub.crypto.receipts import rfc3339
+from hub.crypto.webhook_signing import new_secret
 from hub.domain.lifecycle import EventType
 from hub.feeds.webhooks.guard import TargetRefused
 from hub.feeds.webhooks.payload import FORMATS, STANDARD
+from hub.feeds.webhooks.resources import SUBSCRIPTIONS, WEBHOOK_GUARD, WEBHOOK_WORKER
 from hub.feeds.webhooks.sealing import seal_secret
-from hub.feeds.webhooks.signing import new_secret
+from hub.http.body import read_json
+from hub.http.keys import ACTOR
+from hub.privacy.resources import MASTER_KEYS
 from hub.problems import BadRequest, InvalidRecord, NotFound, WebhookTargetRefused
 from hub.store.subscriptions import NewSubscription, Subscription
 

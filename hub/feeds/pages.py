@@ -12,9 +12,9 @@ from typing import Any
 import asyncpg
 import orjson
 
-from hub.api._event_view import shown_event
 from hub.domain.roles import Actor
 from hub.feeds.visibility import visible_items
+from hub.records.event_view import shown_event
 from hub.store.feed import FeedItem, read_feed
 
 MAX_LIMIT = 1000

@@ -7,9 +7,10 @@ import asyncio
 import asyncpg
 from aiohttp import web
 
-from hub.appkeys import POOL
 from hub.problems import NotReady
 from hub.store.migrate import pending_migrations
+from hub.store.resources import POOL
+from hub.supervisor import SUPERVISOR
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -28,4 +29,12 @@ async def readyz(request: web.Request) -> web.Response:
     if pending:
         names = ", ".join(f"{m.number:04d}_{m.name}" for m in pending)
         raise NotReady(f"migrations not applied: {names}; run complaint-hub migrate")
+    failing = request.app[SUPERVISOR].failing()
+    if failing:
+        raise NotReady(
+            "background tasks keep failing: " + ", ".join(sorted(h.name for h in failing)),
+            failing_tasks=[
+                {"task": h.name, "consecutive_failures": h.consecutive_failures} for h in failing
+            ],
+        )
     return web.json_response({"status": "ready"})

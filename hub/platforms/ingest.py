@@ -28,8 +28,6 @@ import structlog
 from adapters.base.contract import Adapter, FilingContext, NativeRef, ParseResult
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import NativeRecord, RecordAdapter, parse_record
-from hub.decisions import CaseChecks, DomainRefusal
-from hub.intake import build_pending
 from hub.platforms.pointers import status_pointer
 from hub.platforms.problems import (
     NativeFieldInvalid,
@@ -39,6 +37,8 @@ from hub.platforms.problems import (
 )
 from hub.problems import Forbidden, IdConflict, Problem
 from hub.problems import StaleVersion as StoreStaleVersion
+from hub.services.decisions import CaseChecks, DomainRefusal
+from hub.services.intake import build_pending
 from hub.store.events import Appended, EventStore, PendingEvent
 from hub.store.evidence import Evidence
 from hub.store.native import NativeState, NativeStore, StoredNative

@@ -7,20 +7,30 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import web
 
-from hub.appkeys import ADAPTERS, CHECKS, EVENT_STORE, NATIVE_FEED, PLATFORM_INGEST, POOL
+from adapters.base.contract import Adapter
+from hub.clock import clock_of
 from hub.platforms.feed import NativeFeed
 from hub.platforms.ingest import PlatformIngest
 from hub.platforms.registry import adapters_by_code, installed_adapters
+from hub.services.resources import CHECKS
 from hub.store.native import NativeStore
+from hub.store.resources import EVENT_STORE, POOL
 
 log = structlog.get_logger("hub.platforms")
+
+
+ADAPTERS: web.AppKey[dict[str, Adapter]] = web.AppKey("adapters")
+PLATFORM_INGEST: web.AppKey[PlatformIngest] = web.AppKey("platform_ingest")
+NATIVE_FEED: web.AppKey[NativeFeed] = web.AppKey("native_feed")
 
 
 async def platforms_ctx(app: web.Application) -> AsyncIterator[None]:
     installed = installed_adapters()
     app[ADAPTERS] = adapters_by_code(installed)
     native = NativeStore(app[POOL])
-    app[PLATFORM_INGEST] = PlatformIngest(app[EVENT_STORE], native, app[CHECKS])
+    app[PLATFORM_INGEST] = PlatformIngest(
+        app[EVENT_STORE], native, app[CHECKS], clock=clock_of(app)
+    )
     app[NATIVE_FEED] = NativeFeed(app[POOL], native)
     log.info("adapters_loaded", codes=sorted(installed))
     yield

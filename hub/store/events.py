@@ -10,20 +10,21 @@ processes appending to crossed sets of cases never deadlock.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 import asyncpg
 import orjson
 import structlog
 
+from hub.clock import Clock, system_clock
 from hub.problems import ServiceUnavailable, StaleVersion
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.native import NativeState, upsert_native_txn
+from hub.supervisor import Supervisor
 
 log = structlog.get_logger("hub.store.events")
 
@@ -116,6 +117,11 @@ def chain_check(case: CaseState | None, event: PendingEvent, accepted_at: dateti
     return Decision(CaseState(event.complaint_id, event.version, event.type, {}))
 
 
+def _fail(item: _Item, error: Exception) -> None:
+    if not item.future.done():
+        item.future.set_exception(error)
+
+
 def lock_key(kind: str, value: str) -> int:
     """A signed 64-bit advisory-lock key; the same in every process."""
     digest = hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest()
@@ -136,10 +142,10 @@ class EventStore:
         self,
         pool: asyncpg.Pool,
         *,
+        seal: Seal,
         max_items: int = 500,
         max_wait_s: float = 0.002,
-        seal: Seal | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
     ) -> None:
         self._pool = pool
         self._max_items = max_items
@@ -147,23 +153,30 @@ class EventStore:
         self._seal = seal
         self._clock = clock
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor: Supervisor | None = None
+        self._writer_name = "group-commit"
         self._closing = False
 
-    def set_seal(self, seal: Seal) -> None:
-        self._seal = seal
+    async def start(self, supervisor: Supervisor, *, name: str = "group-commit") -> None:
+        """Run the writer under `supervisor`: a crash restarts it and is reported."""
+        self._supervisor, self._writer_name = supervisor, name
+        supervisor.run(name, self._run)
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="group-commit")
-
-    async def close(self) -> None:
+    async def close(self, *, drain_timeout_s: float = 30) -> None:
         """Stop taking items, commit what is queued, then stop the writer."""
         self._closing = True
-        await self._queue.join()
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        try:
+            async with asyncio.timeout(drain_timeout_s):
+                await self._queue.join()
+        except TimeoutError:
+            log.error("group_commit_drain_timed_out", queued=self._queue.qsize())
+        if self._supervisor is not None:
+            await self._supervisor.stop(self._writer_name)
+        # Whatever is still queued will never be written: tell its callers so.
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            _fail(item, ServiceUnavailable("the hub is shutting down; nothing was stored, retry"))
+            self._queue.task_done()
 
     async def append(self, event: PendingEvent, check: Check = chain_check) -> Appended:
         """Append one event; returns after its group has committed (or raises its refusal)."""
@@ -176,7 +189,7 @@ class EventStore:
         self, events: Sequence[PendingEvent], check: Check = chain_check
     ) -> list[Appended | Exception]:
         """Append several events, each decided on its own; verdicts in the order given."""
-        if self._closing or self._task is None:
+        if self._closing or self._supervisor is None:
             raise ServiceUnavailable("the hub is shutting down; retry against another replica")
         loop = asyncio.get_running_loop()
         futures = []
@@ -214,6 +227,11 @@ class EventStore:
                     except TimeoutError:
                         break
                 await self._commit_group(group)
+            except BaseException:
+                # The writer is going down (a bug, or cancellation): no caller may wait forever.
+                for item in group:
+                    _fail(item, ServiceUnavailable("append interrupted; nothing was stored, retry"))
+                raise
             finally:
                 for _ in group:
                     self._queue.task_done()
@@ -227,8 +245,15 @@ class EventStore:
                     outcomes = [ServiceUnavailable("the database is busy; retry") for _ in group]
                     break
                 continue
-            except (asyncpg.PostgresError, OSError) as err:
-                log.error("group_commit_failed", error=repr(err), items=len(group))
+            except Exception as err:
+                # Whatever went wrong fails this group alone; the writer goes on with the next.
+                log.error(
+                    "group_commit_failed",
+                    error=repr(err),
+                    error_type=type(err).__name__,
+                    items=len(group),
+                    exc_info=not isinstance(err, asyncpg.PostgresError | OSError),
+                )
                 outcomes = [
                     ServiceUnavailable("the event store is unavailable; nothing was stored, retry")
                     for _ in group
@@ -237,11 +262,9 @@ class EventStore:
             else:
                 break
         for item, outcome in zip(group, outcomes, strict=True):
-            if item.future.done():
-                continue
             if isinstance(outcome, BaseException):
-                item.future.set_exception(outcome)
-            else:
+                _fail(item, outcome)
+            elif not item.future.done():
                 item.future.set_result(outcome)
 
     async def _try_group(self, group: list[_Item]) -> list[Appended | Exception]:
@@ -345,7 +368,7 @@ class EventStore:
         for offset, (index, decision) in enumerate(accepted):
             event = group[index].event
             position = first_position + offset
-            receipt = self._seal(event, position, accepted_at) if self._seal else None
+            receipt = self._seal(event, position, accepted_at)
             for name, value in (
                 ("position", position),
                 ("event_id", event.event_id),

@@ -1,20 +1,30 @@
-"""Cleanup contexts for the database: the embedded server, the pool and migrations."""
+"""Cleanup contexts for the database: the embedded server, the pool and migrations, the event
+store; and the app keys of what they provide."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 
+import asyncpg
 import structlog
 from aiohttp import web
 
-from hub.appkeys import DATABASE_URL, EVENT_STORE, POOL, SETTINGS
+from hub.clock import clock_of
+from hub.settings import SETTINGS
 from hub.store.embedded import start_embedded
-from hub.store.events import EventStore
+from hub.store.events import EventStore, Seal
 from hub.store.migrate import migrate
 from hub.store.pool import create_pool
+from hub.supervisor import SUPERVISOR
 
 log = structlog.get_logger("hub.store")
+
+DATABASE_URL: web.AppKey[str] = web.AppKey("database_url")
+POOL: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
+EVENT_STORE: web.AppKey[EventStore] = web.AppKey("event_store")
+# Provided by the hub's signer (trust): how the store seals a receipt for each event it appends.
+SEAL: web.AppKey[Seal] = web.AppKey("seal")
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -42,10 +52,12 @@ async def event_store_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     store = EventStore(
         app[POOL],
+        seal=app[SEAL],
         max_items=settings.group_commit_max_items,
         max_wait_s=settings.group_commit_wait_ms / 1000,
+        clock=clock_of(app),
     )
-    await store.start()
+    await store.start(app[SUPERVISOR])
     app[EVENT_STORE] = store
     try:
         yield

@@ -6,14 +6,15 @@ import dataclasses
 
 import asyncpg
 
-from hub.decisions import CaseChecks
+from hub.services.calendar import CalendarSource
+from hub.services.decisions import CaseChecks
 from hub.settings import Settings
-from hub.signer import key_file_path, load_signer
 from hub.store.events import EventStore
 from hub.store.hub_keys import HubKeyStore
 from hub.store.sweeps import SweepStore
-from hub.sweeper.holidays import HOLIDAYS_FILE, read_calendar
+from hub.supervisor import Supervisor
 from hub.sweeper.sweep import DeadlineSweeper, Progress, SweepReport
+from hub.trust.signer import HubSigner, key_file_path
 
 
 async def sweep_once(
@@ -23,15 +24,16 @@ async def sweep_once(
     path = key_file_path(settings.hub_key_file, settings.data_dir)
     # Receipts of breaches are signed like any other; a hub key must already exist unless this
     # is the development default, which generates one as `serve` would.
-    signer = await load_signer(HubKeyStore(pool), path, generate=settings.hub_key_file is None)
-    calendar = read_calendar(settings.data_dir / HOLIDAYS_FILE)
-    checks = CaseChecks(calendar)
+    signer = await HubSigner.load(HubKeyStore(pool), path, generate=settings.hub_key_file is None)
+    calendars = CalendarSource.in_data_dir(settings.data_dir)
     events = EventStore(pool, seal=signer.seal)
-    await events.start()
+    supervisor = Supervisor()
+    await events.start(supervisor)
     try:
-        sweeper = DeadlineSweeper(SweepStore(pool), events, checks)
-        recomputed = await sweeper.recompute_provisional(calendar)
+        sweeper = DeadlineSweeper(SweepStore(pool), events, CaseChecks(calendars))
+        recomputed = await sweeper.recompute_provisional(calendars.current)
         report = await sweeper.record_breaches(progress)
     finally:
         await events.close()
+        await supervisor.close()
     return dataclasses.replace(report, deadlines_recomputed=recomputed.deadlines_recomputed)

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import structlog
 
-from hub.decisions import CaseChecks
+from hub.clock import Clock, system_clock
 from hub.domain.breaches import breach_event, due_breaches, today_in_china
 from hub.domain.calendar import WorkingCalendar
 from hub.domain.case_state import from_state, to_state
 from hub.domain.roles import Actor, Role
-from hub.intake import build_pending
 from hub.problems import Problem
+from hub.services.decisions import CaseChecks
+from hub.services.intake import build_pending
 from hub.store.events import Appended, Check, EventStore
 from hub.store.sweeps import SweepCandidate, SweepStore
 
@@ -41,10 +42,6 @@ class SweepReport:
 Progress = Callable[[SweepReport], None]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class DeadlineSweeper:
     def __init__(
         self,
@@ -52,7 +49,7 @@ class DeadlineSweeper:
         events: EventStore,
         checks: CaseChecks,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = system_clock,
         page_size: int = _PAGE,
     ) -> None:
         self._sweeps = sweeps

@@ -12,11 +12,14 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import web
 
-from hub.appkeys import CHECKS, EVENT_STORE, POOL, SETTINGS
+from hub.clock import clock_of
 from hub.domain.errors import HolidayTableInvalid
-from hub.periodic import every
+from hub.services.calendar import CalendarSource
+from hub.services.resources import CALENDARS, CHECKS
+from hub.settings import SETTINGS
+from hub.store.resources import EVENT_STORE, POOL
 from hub.store.sweeps import SweepStore
-from hub.sweeper.holidays import HOLIDAYS_FILE, HolidayTableWatcher
+from hub.supervisor import SUPERVISOR
 from hub.sweeper.sweep import DeadlineSweeper
 
 log = structlog.get_logger("hub.sweeper")
@@ -25,28 +28,25 @@ log = structlog.get_logger("hub.sweeper")
 class SweepLoop:
     """One pass after another: reload the holiday table, recompute, record breaches."""
 
-    def __init__(self, app: web.Application, sweeper: DeadlineSweeper) -> None:
-        self._app = app
+    def __init__(self, sweeper: DeadlineSweeper, calendars: CalendarSource) -> None:
         self._sweeper = sweeper
-        self._watcher = HolidayTableWatcher(app[SETTINGS].data_dir / HOLIDAYS_FILE)
+        self._calendars = calendars
         # Once at start: a table may have arrived while the hub was down.
         self._recompute_passes = 1
 
     async def once(self) -> None:
         try:
-            calendar = await asyncio.to_thread(self._watcher.poll)
+            reloaded = await asyncio.to_thread(self._calendars.reload)
         except (HolidayTableInvalid, OSError) as err:
-            log.warning("holiday_table_invalid", path=str(self._watcher.path), error=str(err))
-            calendar = None
-        if calendar is not None:
-            # Every write of this process decides with the new table from now on (the checks
-            # object is shared by the whole app, which may not be re-keyed once started).
-            self._app[CHECKS].calendar = calendar
-            log.info("holiday_table_reloaded", years=sorted(calendar.table))
+            log.warning("holiday_table_invalid", path=str(self._calendars.path), error=str(err))
+            reloaded = False
+        if reloaded:
+            # Every write of this process decides with the new table from now on.
+            log.info("holiday_table_reloaded", years=sorted(self._calendars.current.table))
             # Twice: other replicas may write with the old table until their own next poll.
             self._recompute_passes = 2
         if self._recompute_passes:
-            report = await self._sweeper.recompute_provisional(self._app[CHECKS].calendar)
+            report = await self._sweeper.recompute_provisional(self._calendars.current)
             self._recompute_passes = max(self._recompute_passes - 1, int(report.raced > 0))
         report = await self._sweeper.record_breaches()
         if report.breaches_recorded:
@@ -54,13 +54,13 @@ class SweepLoop:
 
 
 async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
-    interval_s = app[SETTINGS].sweep_interval_s
-    sweeper = DeadlineSweeper(SweepStore(app[POOL]), app[EVENT_STORE], app[CHECKS])
-    loop = SweepLoop(app, sweeper)
-
+    sweeper = DeadlineSweeper(
+        SweepStore(app[POOL]), app[EVENT_STORE], app[CHECKS], clock=clock_of(app)
+    )
+    loop = SweepLoop(sweeper, app[CALENDARS])
     # The first sweep waits one interval: start-up stays fast, and replicas started together
     # drift apart.
-    async with every(
-        interval_s, loop.once, failure_event="deadline_sweep_failed", name="deadline-sweeper"
+    async with app[SUPERVISOR].repeating(
+        "deadline-sweeper", app[SETTINGS].sweep_interval_s, loop.once
     ):
         yield

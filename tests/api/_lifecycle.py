@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from hub.client import HubClient
+from hub.sdk.client import HubClient
 from tests.conftest import example
 
 Enrol = Callable[..., Awaitable[HubClient]]

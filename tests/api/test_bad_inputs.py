@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from hub.client import Response
+from hub.sdk.client import Response
 from tests.api._lifecycle import Cast, Enrol, event, new_complaint_id, prepare, row_counts
 
 CORPUS = Path(__file__).parent / "bad_inputs"

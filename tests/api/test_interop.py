@@ -18,12 +18,12 @@ from joserfc import jws
 from joserfc.jwk import KeySet
 
 from hub.app import create_app
-from hub.appkeys import HUB_KEYS, HUB_SIGNER, PARTICIPANTS
-from hub.client import HubClient
 from hub.crypto.keys import generate_private_key, private_key_to_pem, public_key_raw
+from hub.sdk.client import HubClient
 from hub.settings import Settings
-from hub.signer import hub_kid, load_signer, rotate
 from hub.store.participants import Participant
+from hub.trust.resources import HUB_KEYS, HUB_SIGNER, PARTICIPANTS
+from hub.trust.signer import hub_kid, rotate
 from tests.conftest import example
 from tests.hubproc import hub_process
 
@@ -90,9 +90,8 @@ async def test_receipt_signed_before_rotation_verifies_after_it(
     assert signs_from > datetime.now(UTC) + timedelta(seconds=200)
     kids = {k["kid"] for k in (await (await client.get("/.well-known/jwks.json")).json())["keys"]}
     assert kids == {old_kid, new_kid}
-    app[HUB_SIGNER] = await load_signer(
-        app[HUB_KEYS], settings.data_dir / "hub-key.pem", generate=False
-    )
+    # Every replica re-reads the shared key file; this one does it now rather than in 30 s.
+    await app[HUB_SIGNER].refresh()
     assert app[HUB_SIGNER].active().kid == old_kid
     # Once the cache lifetime has passed, the new key signs.
     assert app[HUB_SIGNER].active(signs_from + timedelta(seconds=1)).kid == new_kid

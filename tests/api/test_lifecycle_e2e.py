@@ -13,7 +13,6 @@ import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hub.appkeys import PARTICIPANTS
 from hub.crypto import (
     BadSignature,
     build_signature_base,
@@ -22,6 +21,7 @@ from hub.crypto import (
     verify_ed25519,
 )
 from hub.crypto.digest import verify_content_digest
+from hub.trust.resources import PARTICIPANTS
 from tests.api._lifecycle import (
     AMOUNT_FEN,
     BUREAU_PATH,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hub.client import HubClient
+from hub.sdk.client import HubClient
 from tests.api._lifecycle import Cast, Enrol, event, new_complaint_id, step_event
 
 # Which bureau of the cast files complaints from each region.

@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from hub.appkeys import PARTICIPANTS
-from hub.client import HubClient
 from hub.crypto.httpsig import sign_request
+from hub.sdk.client import HubClient
+from hub.trust.resources import PARTICIPANTS
 from tests.conftest import example
 
 PROBLEM = "application/problem+json"

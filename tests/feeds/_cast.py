@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from hub.client import HubClient
+from hub.sdk.client import HubClient
 from tests.conftest import example
 
 

@@ -10,7 +10,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from hub.client import HubClient
+from hub.sdk.client import HubClient
 
 
 @dataclasses.dataclass(frozen=True)

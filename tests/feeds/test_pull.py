@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from hub.client import HubClient, HubError
-from hub.client_cursor import FileCursorStore
+from hub.sdk.client import HubClient, HubError
+from hub.sdk.cursor import FileCursorStore
 from tests.feeds._cast import file_with_notes
 
 

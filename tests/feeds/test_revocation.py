@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from hub.appkeys import FEEDS, PARTICIPANTS
-from hub.client import HubError
+from hub.feeds.resources import FEEDS
+from hub.sdk.client import HubError
+from hub.trust.resources import PARTICIPANTS
 from tests.feeds._sse import sse_frames
 
 

@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 
 from hub.app import create_app
-from hub.appkeys import FEEDS, SETTINGS
-from hub.settings import Settings
+from hub.feeds.resources import FEEDS
+from hub.settings import SETTINGS, Settings
 from tests.feeds._cast import file_with_notes
 from tests.feeds._sse import sse_frames
 

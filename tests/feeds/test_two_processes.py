@@ -12,8 +12,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from hub.client import HubClient
 from hub.crypto.keys import generate_private_key, public_key_raw
+from hub.sdk.client import HubClient
 from hub.store.participants import Participant, ParticipantStore
 from tests.conftest import example
 from tests.feeds._sse import sse_frames

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hub.client import HubClient
+from hub.sdk.client import HubClient
 from tests.api._lifecycle import event, new_complaint_id
 
 MERCHANT = {"name": "杭州示例数码专营店有限公司", "uscc": "91330106MA2CFT7E8D"}

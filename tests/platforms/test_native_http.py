@@ -8,7 +8,7 @@ import asyncpg
 import orjson
 import pytest
 
-from hub.client import HubClient, Response
+from hub.sdk.client import HubClient, Response
 from tests.api._lifecycle import Cast, event, new_complaint_id, prepare, row_counts, step_event
 
 REFUND_ID = "200456789012345678"

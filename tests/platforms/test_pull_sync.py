@@ -16,18 +16,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.app import create_app
-from hub.appkeys import (
-    HUB_SIGNER,
-    PARTICIPANTS,
-    SYNC_AUTOSTART,
-    SYNC_CLOCK,
-    SYNC_STATES,
-    SYNC_WORKERS,
-)
+from hub.clock import CLOCK
 from hub.crypto import MessageView, parse_signatures, verify_request
 from hub.crypto.keys import generate_private_key, public_key_raw
+from hub.platforms.sync.resources import SYNC_AUTOSTART, SYNC_STATES, SYNC_WORKERS
 from hub.platforms.sync.worker import SyncWorker
 from hub.settings import Settings
+from hub.trust.resources import HUB_SIGNER, PARTICIPANTS
 from tests.platforms._sync import Clock, routed_case
 from tests.platforms.simulators.pinduoduo import PATH, PinduoduoSimulator
 
@@ -74,7 +69,7 @@ async def app(settings: Settings, gateway: TestServer, clock: Clock) -> web.Appl
     }
     (settings.data_dir / "platforms.json").write_text(json.dumps(config))
     app = create_app(settings)
-    app[SYNC_CLOCK] = clock
+    app[CLOCK] = clock
     app[SYNC_AUTOSTART] = False
     return app
 
@@ -359,7 +354,7 @@ async def test_a_started_hub_polls_on_its_own_and_stops_cleanly(
     # Replicas share the hub's key file (a secret in production).
     shared_key = settings.data_dir / "hub-key.pem"
     second = create_app(dataclasses.replace(settings, data_dir=data_dir, hub_key_file=shared_key))
-    second[SYNC_CLOCK] = clock
+    second[CLOCK] = clock
 
     async with TestClient(TestServer(second, host="127.0.0.1")):
         for _ in range(100):

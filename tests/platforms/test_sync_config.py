@@ -12,8 +12,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from hub.appkeys import SYNC_WORKERS
 from hub.platforms.sync.config import SyncConfigError, parse_targets
+from hub.platforms.sync.resources import SYNC_WORKERS
 from hub.platforms.sync.worker import backoff_s
 from tests.platforms.simulators.traffic import pdd_order_sn
 

@@ -17,10 +17,10 @@ import pytest
 from aiohttp import web
 from structlog.testing import capture_logs
 
-from hub.appkeys import MASTER_KEYS
-from hub.client import HubClient
 from hub.privacy.commitment import personal_commitment
 from hub.privacy.keyfile import MasterKeys, generate_master_keys, write_master_keys
+from hub.privacy.resources import MASTER_KEYS
+from hub.sdk.client import HubClient
 from hub.settings import Settings
 from tests.conftest import EXAMPLES, example
 

@@ -14,6 +14,8 @@ import pytest
 from hub.problems import StaleVersion
 from hub.store.events import Appended, EventStore, PendingEvent
 from hub.store.pool import create_pool
+from hub.supervisor import Supervisor
+from hub.trust.signer import HubSigner
 
 NOW = datetime(2026, 11, 11, 10, 0, tzinfo=UTC)
 
@@ -37,10 +39,12 @@ def pending(complaint_id: str, version: int, event_id: str | None = None) -> Pen
 async def store(database_url: str) -> AsyncIterator[EventStore]:
     pool = await create_pool(database_url, size=4)
     # A long linger so every append of a test lands in one group.
-    event_store = EventStore(pool, max_items=100, max_wait_s=0.2)
-    await event_store.start()
+    event_store = EventStore(pool, seal=HubSigner.ephemeral().seal, max_items=100, max_wait_s=0.2)
+    supervisor = Supervisor()
+    await event_store.start(supervisor)
     yield event_store
     await event_store.close()
+    await supervisor.close()
     await pool.close()
 
 
@@ -93,9 +97,13 @@ async def test_crossed_groups_from_two_stores_never_deadlock(database_url: str) 
     """Two independent writers (as two processes would be) append to the same cases in opposite
     orders at once; both finish, every case chain is complete and positions are dense."""
     pools = [await create_pool(database_url, size=4) for _ in range(2)]
-    stores = [EventStore(pool, max_items=50, max_wait_s=0.005) for pool in pools]
-    for s in stores:
-        await s.start()
+    stores = [
+        EventStore(pool, seal=HubSigner.ephemeral().seal, max_items=50, max_wait_s=0.005)
+        for pool in pools
+    ]
+    supervisor = Supervisor()
+    for number, s in enumerate(stores):
+        await s.start(supervisor, name=f"group-commit-{number}")
     cases = [f"X{i}" for i in range(20)]
 
     async def writer(s: EventStore, order: list[str], rounds: int) -> int:
@@ -138,5 +146,6 @@ async def test_crossed_groups_from_two_stores_never_deadlock(database_url: str) 
     finally:
         for s in stores:
             await s.close()
+        await supervisor.close()
         for pool in pools:
             await pool.close()

@@ -16,15 +16,18 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from hub.appkeys import CHECKS, EVENT_STORE, HUB_SIGNER, POOL
-from hub.client import HubClient
 from hub.domain.breaches import breach_event_id
+from hub.sdk.client import HubClient
+from hub.services.resources import CALENDARS, CHECKS
 from hub.settings import Settings
 from hub.store.events import EventStore
 from hub.store.pool import create_pool
+from hub.store.resources import EVENT_STORE, POOL
 from hub.store.sweeps import SweepStore
+from hub.supervisor import Supervisor
 from hub.sweeper.sweep import DeadlineSweeper
 from hub.sweeper.worker import SweepLoop
+from hub.trust.resources import HUB_SIGNER
 from tests.conftest import example
 from tests.hubproc import hub_process
 
@@ -132,11 +135,13 @@ async def second_event_store(app: web.Application, database_url: str) -> AsyncIt
     """What another hub process has: its own pool and its own group commit."""
     pool = await create_pool(database_url, size=3)
     store = EventStore(pool, seal=app[HUB_SIGNER].seal)
-    await store.start()
+    supervisor = Supervisor()
+    await store.start(supervisor)
     try:
         yield store
     finally:
         await store.close()
+        await supervisor.close()
         await pool.close()
 
 
@@ -172,7 +177,7 @@ async def test_a_holiday_table_for_the_year_makes_the_deadline_firm_and_breachab
     app: web.Application, bureau: HubClient, settings: Settings
 ) -> None:
     complaint_id = await file_complaint(bureau, RECEIVED_DECEMBER)
-    loop = SweepLoop(app, sweeper_for(app, SPRING_2027))
+    loop = SweepLoop(sweeper_for(app, SPRING_2027), app[CALENDARS])
     await loop.once()
     assert await breach_events(bureau, complaint_id) == []
 
@@ -192,14 +197,14 @@ async def test_a_holiday_table_for_the_year_makes_the_deadline_firm_and_breachab
         }
     ]
     # The whole hub now decides with the new table.
-    assert 2027 in app[CHECKS].calendar.table
+    assert 2027 in app[CALENDARS].current.table
 
 
 async def test_an_invalid_holiday_table_keeps_the_deadline_provisional(
     app: web.Application, bureau: HubClient, settings: Settings
 ) -> None:
     complaint_id = await file_complaint(bureau, RECEIVED_DECEMBER)
-    loop = SweepLoop(app, sweeper_for(app, SPRING_2027))
+    loop = SweepLoop(sweeper_for(app, SPRING_2027), app[CALENDARS])
     (settings.data_dir / "holidays.json").write_text('{"2027": {"holidays": ["2028-01-01"]}}')
 
     await loop.once()

@@ -15,7 +15,8 @@ import pytest
 from aiohttp import web
 
 from hub.app import create_app
-from hub.appkeys import WEBHOOK_CLOCK, WEBHOOK_RESOLVER
+from hub.clock import CLOCK
+from hub.feeds.webhooks.resources import WEBHOOK_RESOLVER
 from hub.settings import Settings
 from tests.conftest import example
 
@@ -99,7 +100,7 @@ def names() -> dict[str, list[str]]:
 @pytest.fixture
 async def app(settings: Settings, clock: FakeClock, names: dict[str, list[str]]) -> web.Application:
     app = create_app(settings)
-    app[WEBHOOK_CLOCK] = clock
+    app[CLOCK] = clock
 
     async def resolve(host: str, port: int) -> list[str]:
         if host not in names:

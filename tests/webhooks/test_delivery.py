@@ -7,10 +7,10 @@ from aiohttp.test_utils import TestClient
 from cloudevents.v1.http import from_http  # cloudevents.http before SDK 2.0
 from standardwebhooks.webhooks import Webhook
 
-from hub.appkeys import WEBHOOK_WORKER
-from hub.client import HubClient
 from hub.crypto.keys import load_public_key
-from hub.webhooks_receiver import verify_webhook
+from hub.feeds.webhooks.resources import WEBHOOK_WORKER
+from hub.sdk.client import HubClient
+from hub.sdk.webhooks import verify_webhook
 from tests.webhooks.conftest import FakeClock, Receiver, filed, subscription_row, wait_for
 
 BUREAU = ("bureau.hz", "bureau")
@@ -210,7 +210,7 @@ async def test_a_redirect_is_a_failure_and_never_followed(
 async def test_a_disabled_owner_s_subscriptions_pause(
     enrol, app, db: asyncpg.Connection, receiver: Receiver
 ) -> None:
-    from hub.appkeys import PARTICIPANTS
+    from hub.trust.resources import PARTICIPANTS
 
     bureau = await _bureau(enrol)
     created = await _subscribe(bureau, receiver.url)

@@ -8,8 +8,8 @@ import ipaddress
 import asyncpg
 import pytest
 
-from hub.client import HubClient, HubError
 from hub.feeds.webhooks.guard import refusal_reason
+from hub.sdk.client import HubClient, HubError
 from hub.settings import Settings
 from tests.webhooks.conftest import filed, subscription_row, wait_for
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from hub.client import HubClient, HubError
 from hub.feeds.webhooks.backoff import SCHEDULE_S, retry_delay_s
-from hub.webhooks_receiver import WebhookVerificationError, verify_webhook
+from hub.sdk.client import HubClient, HubError
+from hub.sdk.webhooks import WebhookVerificationError, verify_webhook
 from tests.webhooks.conftest import Receiver
 
 
@@ -82,7 +82,7 @@ def test_retries_last_about_a_day_then_stop() -> None:
 
 
 def test_the_receiver_helper_refuses_a_tampered_body_and_an_old_timestamp() -> None:
-    from hub.feeds.webhooks.signing import headers, new_secret
+    from hub.crypto.webhook_signing import headers, new_secret
 
     secret = new_secret()
     body = b'{"type":"complaint.filed"}'

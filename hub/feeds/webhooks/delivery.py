@@ -28,11 +28,11 @@ import aiohttp
 import asyncpg
 import structlog
 
-from hub.decisions import actor_of
+from hub.crypto import webhook_signing as signing
 from hub.domain.case_state import from_state
 from hub.domain.roles import Actor
 from hub.domain.visibility import may_read_case
-from hub.feeds.webhooks import payload, signing
+from hub.feeds.webhooks import payload
 from hub.feeds.webhooks.backoff import retry_delay_s
 from hub.feeds.webhooks.guard import (
     IPAddress,
@@ -45,10 +45,11 @@ from hub.feeds.webhooks.guard import (
 )
 from hub.feeds.webhooks.sealing import SecretUnavailable, open_secret
 from hub.privacy.keyfile import MasterKeys
-from hub.signer import HubSigner
+from hub.services.decisions import actor_of
 from hub.store.feed import FeedItem
 from hub.store.participants import Participant
 from hub.store.subscriptions import LEASE, Leased, Subscription, SubscriptionStore
+from hub.trust.signer import HubSigner
 
 log = structlog.get_logger("hub.feeds.webhooks")
 

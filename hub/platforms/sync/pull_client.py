@@ -29,9 +29,9 @@ from hub.crypto import (
     verify_response,
 )
 from hub.platforms.sync.config import SyncTarget
-from hub.signer import HubSigner
 from hub.store.evidence import Evidence
 from hub.store.participants import KeyWithOwner, ParticipantStore
+from hub.trust.signer import HubSigner
 
 # Answers larger than this are refused unread: a page is at most a few hundred records.
 MAX_ANSWER_BYTES = 8 * 1024 * 1024

@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import aiohttp
 import structlog
 from aiohttp import web
 
 from adapters.base.contract import PullAdapter
-from hub.appkeys import (
-    ADAPTERS,
-    HUB_SIGNER,
-    PARTICIPANTS,
-    PLATFORM_INGEST,
-    POOL,
-    SETTINGS,
-    SYNC_AUTOSTART,
-    SYNC_CLOCK,
-    SYNC_STATES,
-    SYNC_WORKERS,
-)
+from hub.clock import clock_of
+from hub.platforms.resources import ADAPTERS, PLATFORM_INGEST
 from hub.platforms.sync.config import SyncConfigError, load_targets
 from hub.platforms.sync.pull_client import PullClient
 from hub.platforms.sync.worker import SyncWorker
+from hub.settings import SETTINGS
+from hub.store.resources import POOL
 from hub.store.sync_state import SyncStateStore
+from hub.supervisor import SUPERVISOR
+from hub.trust.resources import HUB_SIGNER, PARTICIPANTS
 
 log = structlog.get_logger("hub.platforms.sync")
+
+
+SYNC_STATES: web.AppKey[SyncStateStore] = web.AppKey("sync_states")
+SYNC_WORKERS: web.AppKey[dict[str, SyncWorker]] = web.AppKey("sync_workers")
+# Set before start-up by tests only: False builds the pollers without starting them.
+SYNC_AUTOSTART: web.AppKey[bool] = web.AppKey("sync_autostart")
 
 
 def _holder() -> str:
@@ -47,7 +45,7 @@ async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
     if not targets:
         yield
         return
-    clock = app.get(SYNC_CLOCK) or (lambda: datetime.now(UTC))
+    clock = clock_of(app)
     session = aiohttp.ClientSession()
     client = PullClient(session, app[PARTICIPANTS], lambda: app[HUB_SIGNER], clock)
     holder = _holder()
@@ -66,16 +64,13 @@ async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
             holder=holder,
             clock=clock,
         )
-    tasks = []
-    if app.get(SYNC_AUTOSTART, True):
-        tasks = [asyncio.create_task(w.run()) for w in app[SYNC_WORKERS].values()]
-    log.info("sync_workers_started", platforms=sorted(targets), polling=bool(tasks))
-    try:
+    polling = app.get(SYNC_AUTOSTART, True)
+    async with contextlib.AsyncExitStack() as running:
+        running.push_async_callback(session.close)
+        if polling:
+            for code, worker in app[SYNC_WORKERS].items():
+                await running.enter_async_context(
+                    app[SUPERVISOR].running(f"pull-sync:{code}", worker.run)
+                )
+        log.info("sync_workers_started", platforms=sorted(targets), polling=polling)
         yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await session.close()

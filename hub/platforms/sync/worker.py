@@ -107,7 +107,7 @@ class SyncWorker:
                 report = await self.poll_once()
             except Exception as err:  # a bug or the database: keep polling, never die silently
                 log.exception("sync_poll_crashed", platform=self.target.platform)
-                await self._fail(f"internal: {type(err).__name__}")
+                await self._record_crash(err)
                 report = PollReport(leased=True, error="internal")
             failures = failures + 1 if report.failed else 0
             if report.backlog and not report.failed:
@@ -117,6 +117,17 @@ class SyncWorker:
                     failures, self.target.interval_s, self.target.max_backoff_s, self._rng.random()
                 )
             await asyncio.sleep(delay)
+
+    async def _record_crash(self, err: Exception) -> None:
+        """Best effort: the crash may be the database itself, and the poller must outlive it."""
+        try:
+            await self._fail(f"internal: {type(err).__name__}")
+        except Exception as record_err:
+            log.warning(
+                "sync_crash_not_recorded",
+                platform=self.target.platform,
+                error_type=type(record_err).__name__,
+            )
 
     async def poll_once(self) -> PollReport:
         """One poll: claim the lease, pull pages until caught up or the page budget is spent."""

@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from hub.client import HubClient
 from hub.crypto.keys import load_private_key_file
+from hub.sdk.client import HubClient
 from tests.platforms.simulators.jd import JdSimulator
 from tests.platforms.simulators.pinduoduo import PATH, PinduoduoSimulator
 from tests.platforms.simulators.traffic import PDD_PATHS

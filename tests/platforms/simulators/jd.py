@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.client import HubClient, Response
+from hub.sdk.client import HubClient, Response
 from tests.platforms.simulators.traffic import JD_PATHS, yuan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -6,26 +6,25 @@ import argparse
 from datetime import datetime
 from typing import Any
 
+from hub.cli.output import fail, print_rows, run_with_database
 from hub.settings import Settings
 
 
 def _personal_erase(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.cli_commands import _fail, _print, _run
     from hub.store.personal import PersonalStore
 
     async def work(pool: Any) -> datetime | None:
         return await PersonalStore(pool).erase(args.complaint_id)
 
-    erased_at = _run(settings, work)
+    erased_at = run_with_database(settings, work)
     if erased_at is None:
-        return _fail(f"complaint {args.complaint_id} has no personal part")
+        return fail(f"complaint {args.complaint_id} has no personal part")
     rows = [{"complaint_id": args.complaint_id, "erased_at": erased_at}]
-    _print(rows, args.json, ("complaint_id", "erased_at"))
+    print_rows(rows, args.json, ("complaint_id", "erased_at"))
     return 0
 
 
 def _master_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.cli_commands import _fail, _print
     from hub.privacy.keyfile import (
         MasterKeyFileError,
         load_master_keys,
@@ -37,10 +36,10 @@ def _master_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
     try:
         keys = load_master_keys(path, generate=settings.master_key_file is None).rotated()
     except (OSError, MasterKeyFileError) as err:
-        return _fail(str(err))
+        return fail(str(err))
     write_master_keys(path, keys)
     # Replicas re-read the file within 30 s, and at once when they meet an unknown version.
-    _print(
+    print_rows(
         [{"current": keys.current, "versions": sorted(keys.keys), "key_file": str(path)}],
         args.json,
         ("current", "versions", "key_file"),
@@ -48,7 +47,7 @@ def _master_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register_personal(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     def command(group: Any, name: str, handler: Any, help_text: str) -> Any:
         sub = group.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -14,7 +14,6 @@ import structlog
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hub.appkeys import ACTOR, EVIDENCE, NONCES, PARTICIPANTS, RAW_BODY, SETTINGS
 from hub.crypto import (
     AuthorityMismatch,
     BadSignature,
@@ -27,9 +26,13 @@ from hub.crypto import (
     parse_signatures,
     verify_request,
 )
-from hub.problems import Forbidden, Handler, Unauthorized
+from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
+from hub.http.problems import Handler
+from hub.problems import Forbidden, Unauthorized
+from hub.settings import SETTINGS
 from hub.store.evidence import Evidence
 from hub.store.participants import Participant, ParticipantKey
+from hub.trust.resources import NONCES, PARTICIPANTS
 
 log = structlog.get_logger("hub.auth")
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub.appkeys import MASTER_KEYS, PERSONAL_PARTS, POOL, SETTINGS
-from hub.periodic import every
 from hub.privacy.keyfile import MasterKeys, load_master_keys, master_key_path
+from hub.settings import SETTINGS
 from hub.store.personal import PersonalStore
+from hub.store.resources import POOL
+from hub.supervisor import SUPERVISOR
 
 _REFRESH_S = 30
 
@@ -34,6 +35,10 @@ class MasterKeySource:
         return self.keys
 
 
+MASTER_KEYS: web.AppKey[MasterKeySource] = web.AppKey("master_keys")
+PERSONAL_PARTS: web.AppKey[PersonalStore] = web.AppKey("personal_parts")
+
+
 async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     path = master_key_path(settings.master_key_file, settings.data_dir)
@@ -45,10 +50,7 @@ async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
     app[PERSONAL_PARTS] = PersonalStore(app[POOL])
 
     # On failure keep the keys in hand, and log only the error's type: never the file's contents.
-    async with every(
-        _REFRESH_S,
-        source.reload,
-        failure_event="master_key_refresh_failed",
-        describe=lambda err: type(err).__name__,
+    async with app[SUPERVISOR].repeating(
+        "master-key-refresh", _REFRESH_S, source.reload, describe=lambda err: type(err).__name__
     ):
         yield

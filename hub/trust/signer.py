@@ -10,27 +10,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
-from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from hub.appkeys import EVENT_STORE, HUB_KEYS, HUB_SIGNER, POOL, SETTINGS
+from hub.clock import Clock, system_clock
 from hub.crypto.keys import generate_private_key, jwk_thumbprint, private_key_to_pem
 from hub.crypto.receipts import receipt_payload, sign_receipt
-from hub.periodic import every
 from hub.store.events import PendingEvent
 from hub.store.hub_keys import HubKeyStore
 
-log = structlog.get_logger("hub.signer")
+log = structlog.get_logger("hub.trust.signer")
 
 # How long verifiers may cache the JWKS; a new key signs only after this has passed.
 JWKS_MAX_AGE_S = 300
-_REFRESH_S = 30
 _PEM_BLOCK = b"-----END PRIVATE KEY-----"
 
 
@@ -68,23 +64,59 @@ def key_file_path(hub_key_file: Path | None, data_dir: Path) -> Path:
 
 
 @dataclasses.dataclass(frozen=True)
-class _SigningKey:
+class SigningKey:
     kid: str
     private_key: Ed25519PrivateKey
     not_before: datetime
 
 
 class HubSigner:
-    """Signs receipts (and later tree heads) with the newest active hub key."""
+    """Signs receipts (and later tree heads) with the newest active hub key.
 
-    def __init__(self, keys: list[_SigningKey]) -> None:
+    One object for the life of the process: a rotation appends a key to the shared file, and
+    `refresh` picks it up in place, so everything holding the signer sees the new key.
+    """
+
+    def __init__(
+        self,
+        keys: list[SigningKey],
+        *,
+        store: HubKeyStore | None = None,
+        path: Path | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
         self._keys = sorted(keys, key=lambda k: k.not_before)
+        self._store = store
+        self._path = path
+        self._clock = clock
 
-    def active(self, now: datetime | None = None) -> _SigningKey:
-        now = now or datetime.now(UTC)
+    @classmethod
+    async def load(
+        cls, store: HubKeyStore, path: Path, *, generate: bool, clock: Clock = system_clock
+    ) -> HubSigner:
+        keys = await _load_keys(store, path, generate=generate, now=clock())
+        return cls(keys, store=store, path=path, clock=clock)
+
+    @classmethod
+    def ephemeral(cls) -> HubSigner:
+        """A signer with a fresh key held in memory only: benchmarks and stand-alone stores."""
+        key = generate_private_key()
+        return cls([SigningKey(hub_kid(key.public_key()), key, datetime(2000, 1, 1, tzinfo=UTC))])
+
+    async def refresh(self) -> None:
+        """Re-read the shared key file: a rotation on another replica shows up here."""
+        if self._store is None or self._path is None:
+            raise ValueError("this signer was not loaded from a key file")
+        self._keys = sorted(
+            await _load_keys(self._store, self._path, generate=False, now=self._clock()),
+            key=lambda k: k.not_before,
+        )
+
+    def active(self, now: datetime | None = None) -> SigningKey:
+        now = now or self._clock()
         usable = [k for k in self._keys if k.not_before <= now]
         if not usable:
-            raise RuntimeError("no hub key is active yet")
+            raise NoActiveHubKey("no hub key is active yet")
         return usable[-1]
 
     def webhook_keys(self, now: datetime | None = None) -> list[Ed25519PrivateKey]:
@@ -108,8 +140,14 @@ class HubSigner:
         return sign_receipt(payload, key.private_key, key.kid)
 
 
-async def load_signer(store: HubKeyStore, path: Path, *, generate: bool) -> HubSigner:
-    """Read the key file, publish any key the database lacks, and build the signer."""
+class NoActiveHubKey(RuntimeError):
+    """Every published hub key is still waiting out the JWKS cache lifetime."""
+
+
+async def _load_keys(
+    store: HubKeyStore, path: Path, *, generate: bool, now: datetime
+) -> list[SigningKey]:
+    """Read the key file, publish any key the database lacks, and pair each with its activation."""
     if not await asyncio.to_thread(path.exists):
         if not generate:
             raise FileNotFoundError(f"hub key file {path} does not exist")
@@ -118,7 +156,6 @@ async def load_signer(store: HubKeyStore, path: Path, *, generate: bool) -> HubS
         log.info("hub_key_generated", path=str(path))
     private_keys = await asyncio.to_thread(read_key_file, path)
     published = {k.kid: k for k in await store.all()}
-    now = datetime.now(UTC)
     keys = []
     for private_key in private_keys:
         kid = hub_kid(private_key.public_key())
@@ -131,32 +168,17 @@ async def load_signer(store: HubKeyStore, path: Path, *, generate: bool) -> HubS
             )
             row = await store.publish(kid, raw, now + delay)
             published[kid] = row
-        keys.append(_SigningKey(kid, private_key, row.not_before))
-    return HubSigner(keys)
+        keys.append(SigningKey(kid, private_key, row.not_before))
+    return keys
 
 
-async def signer_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    store = HubKeyStore(app[POOL])
-    path = key_file_path(settings.hub_key_file, settings.data_dir)
-    signer = await load_signer(store, path, generate=settings.hub_key_file is None)
-    app[HUB_KEYS] = store
-    app[HUB_SIGNER] = signer
-    app[EVENT_STORE].set_seal(lambda *args: app[HUB_SIGNER].seal(*args))
-
-    async def refresh() -> None:
-        # A rotation appends a key to the shared file; pick it up without a restart.
-        app[HUB_SIGNER] = await load_signer(store, path, generate=False)
-
-    async with every(_REFRESH_S, refresh, failure_event="hub_key_refresh_failed"):
-        yield
-
-
-async def rotate(store: HubKeyStore, path: Path) -> tuple[str, datetime]:
+async def rotate(
+    store: HubKeyStore, path: Path, *, clock: Clock = system_clock
+) -> tuple[str, datetime]:
     """Append a new key to the file and publish it; it signs once the JWKS cache has expired."""
     key = generate_private_key()
     append_key(path, key)
     kid = hub_kid(key.public_key())
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    row = await store.publish(kid, raw, datetime.now(UTC) + timedelta(seconds=JWKS_MAX_AGE_S))
+    row = await store.publish(kid, raw, clock() + timedelta(seconds=JWKS_MAX_AGE_S))
     return kid, row.not_before

@@ -17,12 +17,12 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from yarl import URL
 
-from hub.client_cursor import CursorStore
 from hub.crypto.httpsig import sign_request
 from hub.crypto.jcs import canonical_json, sha256_hex
 from hub.crypto.jws import decode_unverified_header
 from hub.crypto.keys import load_public_key
 from hub.crypto.receipts import verify_receipt
+from hub.sdk.cursor import CursorStore
 
 
 class HubError(Exception):

@@ -1,7 +1,9 @@
-"""The operator's holiday table, re-read when the file changes.
+"""The working-day calendar in force: the package's, extended by the operator's holiday table.
 
 The State Council publishes next year's holidays each November or December; the operator drops
 them into `data_dir/holidays.json` and every hub picks them up on its next sweep, no restart.
+One `CalendarSource` lives for the life of the process and updates itself in place, so every
+decision made after a reload uses the new table.
 """
 
 from __future__ import annotations
@@ -28,18 +30,30 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-class HolidayTableWatcher:
+class CalendarSource:
+    """The calendar of `path`, re-read when the file changes."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen = _stamp(path)  # what the hub loaded at start-up
+        self._seen = _stamp(path)
+        self._current = read_calendar(path)
 
-    def poll(self) -> WorkingCalendar | None:
-        """A fresh calendar when the file changed since the last poll, else None.
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> CalendarSource:
+        return cls(data_dir / HOLIDAYS_FILE)
+
+    @property
+    def current(self) -> WorkingCalendar:
+        return self._current
+
+    def reload(self) -> bool:
+        """Re-read the table if the file changed since the last look; True when it did.
 
         An invalid table raises HolidayTableInvalid once per change: the previous calendar stays.
         """
         stamp = _stamp(self.path)
         if stamp == self._seen:
-            return None
+            return False
         self._seen = stamp
-        return read_calendar(self.path)
+        self._current = read_calendar(self.path)
+        return True

@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hub.crypto.keys import load_public_key
-from hub.feeds.webhooks.signing import secret_key, signed_content
+from hub.crypto.webhook_signing import secret_key, signed_content
 
 
 class WebhookVerificationError(ValueError):

@@ -9,8 +9,8 @@ import uuid
 import structlog
 from aiohttp import web
 
-from hub.appkeys import REQUEST_ID
-from hub.problems import Handler
+from hub.http.keys import REQUEST_ID
+from hub.http.problems import Handler
 
 log = structlog.get_logger("hub.access")
 

@@ -6,12 +6,12 @@ from datetime import datetime
 
 import orjson
 
-from hub.domain.calendar import WorkingCalendar
 from hub.domain.case import decide
 from hub.domain.case_state import from_state, to_state
 from hub.domain.errors import DomainError, StaleVersion
 from hub.domain.roles import Actor, Role
 from hub.problems import Problem
+from hub.services.calendar import CalendarSource
 from hub.store.events import CaseState, Check, Decision, PendingEvent
 from hub.store.participants import Participant
 
@@ -26,8 +26,8 @@ class DomainRefusal(Problem):
         if isinstance(err, StaleVersion):
             extensions["current_version"] = err.current_version
         super().__init__(err.message, **extensions)
-        self.slug = err.code.replace("_", "-")  # type: ignore[misc]
-        self.status = err.status  # type: ignore[misc]
+        self.slug = err.code.replace("_", "-")
+        self.status = err.status
 
 
 def actor_of(participant: Participant) -> Actor:
@@ -42,19 +42,21 @@ def actor_of(participant: Participant) -> Actor:
 class CaseChecks:
     """Builds the store's Check for one authenticated actor."""
 
-    def __init__(self, calendar: WorkingCalendar) -> None:
-        self.calendar = calendar
+    def __init__(self, calendars: CalendarSource) -> None:
+        self.calendars = calendars
 
     def for_actor(self, participant: Participant) -> Check:
         return self.for_domain_actor(actor_of(participant))
 
     def for_domain_actor(self, actor: Actor) -> Check:
-        calendar = self.calendar
+        calendars = self.calendars
 
         def check(case: CaseState | None, event: PendingEvent, accepted_at: datetime) -> Decision:
             view = from_state(case.snapshot["state"]) if case is not None else None
             try:
-                decision = decide(view, orjson.loads(event.body), actor, accepted_at, calendar)
+                decision = decide(
+                    view, orjson.loads(event.body), actor, accepted_at, calendars.current
+                )
             except DomainError as err:
                 raise DomainRefusal(err) from err
             new = decision.new_case

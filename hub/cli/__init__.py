@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from hub import __version__
+from hub.cli import adapters, hub_key, keys, participants, personal, send, sweep, sync
+from hub.cli.output import with_database
 from hub.settings import Settings, SettingsError
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -44,23 +46,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _with_database(settings: Settings, work: Callable[..., object]) -> object:
-    from hub.store.embedded import start_embedded
-    from hub.store.pool import create_pool
-
-    server = None
-    dsn = settings.database_url
-    if dsn is None:
-        server, dsn = await asyncio.to_thread(start_embedded, settings.data_dir)
-    pool = await create_pool(dsn, size=2)
-    try:
-        return await work(pool)  # type: ignore[misc]
-    finally:
-        await pool.close()
-        if server is not None:
-            server.cleanup()
-
-
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from hub.store.migrate import migrate
 
@@ -68,7 +53,7 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
         async with pool.acquire() as conn:  # type: ignore[attr-defined]
             return [f"{m.number:04d}_{m.name}" for m in await migrate(conn)]
 
-    applied = asyncio.run(_with_database(settings, work))
+    applied = asyncio.run(with_database(settings, work))
     print("applied: " + ", ".join(applied) if applied else "up to date")  # type: ignore[arg-type]
     return 0
 
@@ -110,10 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_extensions(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Sub-commands of other layers (participants, keys, adapters, ...) register here."""
-    from hub import cli_commands
-
-    cli_commands.register(commands)
+    """One module per command group; each adds its sub-commands here."""
+    for register in (
+        participants.register,
+        keys.register,
+        send.register,
+        hub_key.register,
+        sweep.register,
+        personal.register,
+        adapters.register,
+        sync.register,
+    ):
+        register(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from hub.cli.output import print_rows
 from hub.settings import Settings
 
 _COLUMNS = (
@@ -19,15 +20,14 @@ _COLUMNS = (
 
 
 def _adapters_list(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.cli_commands import _print
     from hub.platforms.registry import installed_adapters
 
     rows = [entry.describe() for entry in installed_adapters().values()]
-    _print(rows, args.json, _COLUMNS)
+    print_rows(rows, args.json, _COLUMNS)
     return 0
 
 
-def register_adapters(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     adapters = commands.add_parser("adapters", help="platform adapters")
     group = adapters.add_subparsers(dest="action", required=True, metavar="ACTION")
     help_text = "list installed adapters: entry points, then the built-in ones"

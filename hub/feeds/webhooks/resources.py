@@ -1,41 +1,36 @@
 """Cleanup context for webhooks: the subscription store, the target guard and the delivery
 worker, which runs in every hub process (leases keep them from delivering the same thing twice).
 
-Tests and benchmarks may set WEBHOOK_CLOCK and WEBHOOK_RESOLVER on the app before it starts.
+Tests and benchmarks may set the clock and WEBHOOK_RESOLVER on the app before it starts.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 from aiohttp import web
 
-from hub.appkeys import (
-    FEEDS,
-    HUB_SIGNER,
-    MASTER_KEYS,
-    POOL,
-    SETTINGS,
-    SUBSCRIPTIONS,
-    WEBHOOK_CLOCK,
-    WEBHOOK_GUARD,
-    WEBHOOK_RESOLVER,
-    WEBHOOK_WORKER,
-)
+from hub.clock import clock_of
+from hub.feeds.resources import FEEDS
 from hub.feeds.webhooks import payload
 from hub.feeds.webhooks.delivery import Guard, WebhookWorker
-from hub.feeds.webhooks.guard import own_addresses, system_resolver
+from hub.feeds.webhooks.guard import Resolver, own_addresses, system_resolver
+from hub.privacy.resources import MASTER_KEYS
+from hub.settings import SETTINGS
+from hub.store.resources import POOL
 from hub.store.subscriptions import SubscriptionStore
+from hub.supervisor import SUPERVISOR
+from hub.trust.resources import HUB_SIGNER
 
 # Idle polling; a new event, a replay or a new subscription wakes the worker at once.
 POLL_INTERVAL_S = 0.05
 
 
-def _wall_clock() -> datetime:
-    return datetime.now(UTC)
+SUBSCRIPTIONS: web.AppKey[SubscriptionStore] = web.AppKey("subscriptions")
+WEBHOOK_GUARD: web.AppKey[Guard] = web.AppKey("webhook_guard")
+WEBHOOK_WORKER: web.AppKey[WebhookWorker] = web.AppKey("webhook_worker")
+# Set before start-up by tests and benchmarks only: how target host names are resolved.
+WEBHOOK_RESOLVER: web.AppKey[Resolver] = web.AppKey("webhook_resolver")
 
 
 async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -54,7 +49,7 @@ async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
         guard,
         signer=lambda: app[HUB_SIGNER],
         master_keys=app[MASTER_KEYS].with_version,
-        now=app.get(WEBHOOK_CLOCK, _wall_clock),
+        now=clock_of(app),
         source=settings.public_urls[0] if settings.public_urls else payload.DEFAULT_SOURCE,
     )
     app[SUBSCRIPTIONS] = store
@@ -63,11 +58,10 @@ async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     # A commit wakes the worker through the feed's LISTEN; polling only covers lost notices,
     # retries coming due and leases expiring.
     app[FEEDS].listener.on_advance(worker.wake)
-    task = asyncio.create_task(worker.run_forever(POLL_INTERVAL_S), name="webhook-delivery")
     try:
-        yield
+        async with app[SUPERVISOR].running(
+            "webhook-delivery", lambda: worker.run_forever(POLL_INTERVAL_S)
+        ):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await worker.close()

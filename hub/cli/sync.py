@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from hub.cli.output import fail, print_rows, run_with_database
 from hub.settings import Settings
 
 _COLUMNS = (
@@ -25,14 +26,13 @@ def _rejects(rejects: dict[str, int]) -> str:
 
 
 def _sync_status(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.cli_commands import _fail, _print, _run
     from hub.platforms.sync.config import SyncConfigError, load_targets
     from hub.store.sync_state import SyncStateStore
 
     try:
         targets = load_targets(settings.data_dir)
     except SyncConfigError as err:
-        return _fail(str(err))
+        return fail(str(err))
 
     async def work(pool: Any) -> list[dict[str, Any]]:
         states = {s.platform: s for s in await SyncStateStore(pool).all()}
@@ -44,14 +44,14 @@ def _sync_status(args: argparse.Namespace, settings: Settings) -> int:
             rows.append(row)
         return rows
 
-    rows = _run(settings, work)
+    rows = run_with_database(settings, work)
     if not args.json:
         rows = [{**row, "rejects": _rejects(row.get("rejects") or {})} for row in rows]
-    _print(rows, args.json, _COLUMNS)
+    print_rows(rows, args.json, _COLUMNS)
     return 0
 
 
-def register_sync(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sync = commands.add_parser("sync", help="pull synchronisation with polled platforms")
     group = sync.add_subparsers(dest="action", required=True, metavar="ACTION")
     help_text = "per platform: cursor health, lag, backlog, failures and rejects by reason"

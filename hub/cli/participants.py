@@ -1,0 +1,88 @@
+"""`complaint-hub participants ...`: who may speak at the hub."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+from hub.cli.output import add_command, fail, print_rows, run_with_database
+from hub.settings import Settings
+
+
+def _participants_add(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.problems import Problem
+    from hub.store.participants import Participant, ParticipantStore
+
+    participant = Participant(
+        args.id, args.name, args.role, args.platform, tuple(args.region), args.uscc, True
+    )
+
+    async def work(pool: Any) -> Participant:
+        return await ParticipantStore(pool).add(participant)
+
+    try:
+        added = run_with_database(settings, work)
+    except Problem as err:
+        return fail(err.detail)
+    print_rows([dataclasses.asdict(added)], args.json, _PARTICIPANT_COLUMNS)
+    return 0
+
+
+def _participants_list(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.store.participants import ParticipantStore
+
+    async def work(pool: Any) -> list[Any]:
+        return await ParticipantStore(pool).list()
+
+    print_rows(
+        [dataclasses.asdict(p) for p in run_with_database(settings, work)],
+        args.json,
+        _PARTICIPANT_COLUMNS,
+    )
+    return 0
+
+
+def _participants_disable(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.problems import Problem
+    from hub.store.participants import ParticipantStore
+
+    async def work(pool: Any) -> Any:
+        return await ParticipantStore(pool).disable(args.id)
+
+    try:
+        disabled = run_with_database(settings, work)
+    except Problem as err:
+        return fail(err.detail)
+    print_rows([dataclasses.asdict(disabled)], args.json, _PARTICIPANT_COLUMNS)
+    return 0
+
+
+_PARTICIPANT_COLUMNS = ("participant_id", "role", "name", "platform", "regions", "enabled")
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    participants = commands.add_parser("participants", help="manage participants")
+    group = participants.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = add_command(group, "add", _participants_add, "register a participant")
+    add.add_argument("id", help="participant id, e.g. hz-amr or jd")
+    add.add_argument(
+        "--role", required=True, choices=("bureau", "platform", "association", "court", "operator")
+    )
+    add.add_argument("--name", required=True)
+    add.add_argument("--platform", help="platform code (platforms only), e.g. taobao")
+    add.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        help="GB/T 2260 region code (authorities; repeat for several)",
+    )
+    add.add_argument("--uscc", help="unified social credit code")
+    add_command(group, "list", _participants_list, "list participants")
+    disable = add_command(
+        group,
+        "disable",
+        _participants_disable,
+        "disable a participant: its requests are refused at once",
+    )
+    disable.add_argument("id")

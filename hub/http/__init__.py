@@ -1,0 +1,1 @@
+"""The HTTP edge: middlewares, signature verification, body and query parsing, problems."""

@@ -1,0 +1,1 @@
+"""Use cases the handlers call: intake, case checks, the personal part."""

@@ -1,0 +1,1 @@
+"""The hub's trust: participants, nonces, and the hub's own keys and signer."""
