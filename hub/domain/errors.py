@@ -150,7 +150,3 @@ class DelegationNotConsented(InvalidData):
 
 class TransferToSelf(InvalidData):
     code = "transfer_to_self"
-
-
-class NotHandedOver(InvalidData):
-    code = "not_handed_over"

@@ -27,7 +27,6 @@ from hub.domain.deadlines import DayCount, Deadline, DeadlineName, Period, breac
 from hub.domain.errors import (
     ComplaintExists,
     IllegalTransition,
-    NotHandedOver,
     OutsideJurisdiction,
     StaleVersion,
     UnknownComplaint,
@@ -200,8 +199,6 @@ def authorise_report(
         raise OutsideJurisdiction("a report is handled by the bureau that received it")
     if actor.role is Role.ENFORCEMENT and not is_enforcement_for(actor, report):
         raise OutsideJurisdiction("this report is not with this enforcement unit")
-    if event_type == RE.HANDED_OVER and report.verified is not True:
-        raise NotHandedOver("only a verified lead is handed to enforcement")
 
 
 def decide_report(

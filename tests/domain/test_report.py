@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -26,7 +28,6 @@ from hub.domain.deadlines import Deadline, DeadlineName
 from hub.domain.errors import (
     DomainError,
     IllegalTransition,
-    NotHandedOver,
     OutsideJurisdiction,
     UnknownComplaint,
     WrongRole,
@@ -191,7 +192,7 @@ VERIFIED = run(CHAIN[:2])
             XIHU_BUREAU,
             "report.handed_over",
             {"enforcement": ENFORCEMENT.participant_id},
-            NotHandedOver,
+            IllegalTransition,  # only a verified lead goes to enforcement
         ),
         (
             run(CHAIN),
@@ -244,3 +245,66 @@ def test_enforcement_handed_a_report_reads_it_outside_its_region() -> None:
         ]
     )
     assert may_read_report(OTHER_ENFORCEMENT, report)
+
+
+# Every (role, event type, status) of a report, against expectations written here as data.
+REPORT_ROLES = {
+    "report.received": "bureau",
+    "report.verified": "bureau enforcement",
+    "report.handed_over": "bureau",
+    "report.concluded": "bureau enforcement",
+    "deadline.breached": "hub",
+}
+REPORT_LEGAL_IN = {
+    "report.received": "",
+    "report.verified": "received",
+    "report.handed_over": "verified",
+    "report.concluded": "verified not_verified handed_over",
+    "deadline.breached": "received verified not_verified handed_over",
+}
+REPORT_DATA: dict[str, dict[str, Any]] = {
+    "report.received": RECEIVED,
+    "report.verified": {"verified": True},
+    "report.handed_over": {"enforcement": ENFORCEMENT.participant_id},
+    "report.concluded": {"outcome": "not_opened"},
+    "deadline.breached": {
+        "deadline": "report_verification",
+        "due_on": "2026-10-27",
+        "responsible": XIHU_BUREAU.participant_id,
+    },
+}
+REPORT_ACTOR = {
+    Role.BUREAU: XIHU_BUREAU,
+    Role.PLATFORM: TAOBAO,
+    Role.ASSOCIATION: ASSOCIATION,
+    Role.COURT: COURT,
+    Role.ENFORCEMENT: ENFORCEMENT,
+    Role.OPERATOR: OPERATOR,
+    Role.HUB: HUB,
+}
+
+
+def expected_report(role: Role, event_type: str, status: ReportStatus) -> str:
+    if event_type == "report.received":
+        return "complaint_exists"
+    if role.value not in REPORT_ROLES[event_type].split():
+        return "wrong_role"
+    if status.value not in REPORT_LEGAL_IN[event_type].split():
+        return "illegal_transition"
+    return "ok"
+
+
+@pytest.mark.parametrize(
+    ("role", "event_type", "status"),
+    list(itertools.product(Role, REPORT_ROLES, ReportStatus)),
+)
+def test_report_matrix(role: Role, event_type: str, status: ReportStatus) -> None:
+    report = replace(received(), version=3, status=status, verified=status is not R.NOT_VERIFIED)
+    document = event(event_type, 4, REPORT_DATA[event_type])
+    try:
+        decide_report(report, document, REPORT_ACTOR[role], ACCEPTED_AT, CALENDAR)
+    except DomainError as err:
+        got = err.code
+    else:
+        got = "ok"
+    assert got == expected_report(role, event_type, status)
