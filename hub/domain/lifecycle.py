@@ -103,7 +103,8 @@ _MOVES: dict[tuple[Status, EventType], Status] = {
     (S.NEGOTIATING, E.OFFER_MADE): S.NEGOTIATING,  # counter-offers
     (S.NEGOTIATING, E.OFFER_ANSWERED): S.NEGOTIATING,
     (S.NEGOTIATING, E.RESOLVED): S.RESOLVED,
-    (S.NEGOTIATING, E.ESCALATED): S.MEDIATING,  # ODR negotiation failed: to the bureau
+    # a case the bureau accepted and routed comes back into its mediation when negotiation fails
+    (S.NEGOTIATING, E.ESCALATED): S.MEDIATING,
     (S.RESOLVED, E.CONFIRMED): S.CONFIRMED,
     (S.RESOLVED, E.DISPUTED): S.DISPUTED,
     (S.RESOLVED, E.CLOSED): S.CLOSED,  # the consumer never answered the resolution
