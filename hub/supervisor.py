@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -45,10 +45,15 @@ class TaskHealth:
 
 class Supervisor:
     def __init__(
-        self, *, backoff_first_s: float = BACKOFF_FIRST_S, backoff_max_s: float = BACKOFF_MAX_S
+        self,
+        *,
+        backoff_first_s: float = BACKOFF_FIRST_S,
+        backoff_max_s: float = BACKOFF_MAX_S,
+        stable_after_s: float = STABLE_AFTER_S,
     ) -> None:
         self._backoff_first_s = backoff_first_s
         self._backoff_max_s = backoff_max_s
+        self._stable_after_s = stable_after_s
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._health: dict[str, TaskHealth] = {}
 
@@ -56,7 +61,7 @@ class Supervisor:
         self, name: str, work: Callable[[], Awaitable[object]], *, describe: Describe = repr
     ) -> None:
         """Run `work` (a loop meant to run until cancelled) and restart it whenever it ends."""
-        self._start(name, self._restarting(name, work, describe))
+        self._start(name, lambda: self._restarting(name, work, describe))
 
     def every(
         self,
@@ -70,7 +75,7 @@ class Supervisor:
 
         `describe` says what of an error may be logged (some carry secrets in their message).
         """
-        self._start(name, self._periodic(name, interval_s, work, describe))
+        self._start(name, lambda: self._periodic(name, interval_s, work, describe))
 
     @contextlib.asynccontextmanager
     async def running(
@@ -103,6 +108,10 @@ class Supervisor:
     def health(self) -> list[TaskHealth]:
         return [dataclasses.replace(h) for h in self._health.values()]
 
+    def is_running(self, name: str) -> bool:
+        task = self._tasks.get(name)
+        return task is not None and not task.done()
+
     def failing(self) -> list[TaskHealth]:
         return [h for h in self.health() if h.failing]
 
@@ -118,12 +127,11 @@ class Supervisor:
         for name in list(self._tasks):
             await self.stop(name)
 
-    def _start(self, name: str, body: Awaitable[None]) -> None:
+    def _start(self, name: str, body: Callable[[], Coroutine[Any, Any, None]]) -> None:
         if name in self._tasks:
             raise ValueError(f"a task named {name} is already supervised")
         self._health[name] = TaskHealth(name)
-        self._tasks[name] = asyncio.ensure_future(body)
-        self._tasks[name].set_name(name)
+        self._tasks[name] = asyncio.create_task(body(), name=name)
 
     def _failed(self, name: str, err: BaseException, describe: Describe) -> TaskHealth:
         health = self._health[name]
@@ -144,22 +152,34 @@ class Supervisor:
         health = self._health[name]
         backoff_s = self._backoff_first_s
         while True:
-            started = time.monotonic()
+            task = asyncio.ensure_future(work())
+            # Counted recovered once it has run a while without failing again.
+            stable = asyncio.get_running_loop().call_later(
+                self._stable_after_s, self._recovered, health
+            )
             try:
-                await work()
+                await task
                 # A loop that returns has stopped doing its job: that is a failure too.
                 raise RuntimeError(f"{name} returned")
             except asyncio.CancelledError:
+                task.cancel()
                 raise
             except Exception as err:
-                if time.monotonic() - started >= STABLE_AFTER_S:
-                    health.consecutive_failures = 0
+                if health.consecutive_failures == 0:
                     backoff_s = self._backoff_first_s
                 self._failed(name, err, describe)
+            finally:
+                stable.cancel()
             await asyncio.sleep(backoff_s)
             backoff_s = min(backoff_s * 2, self._backoff_max_s)
             health.restarts += 1
             log.info("background_task_restarted", task=name, restarts=health.restarts)
+
+    @staticmethod
+    def _recovered(health: TaskHealth) -> None:
+        if health.consecutive_failures:
+            log.info("background_task_recovered", task=health.name)
+        health.consecutive_failures = 0
 
     async def _periodic(
         self,
