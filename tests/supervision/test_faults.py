@@ -50,7 +50,7 @@ def filing() -> dict[str, Any]:
 
 async def wait_until(condition: Callable[[], Any], timeout_s: float = 10.0) -> None:
     async with asyncio.timeout(timeout_s):
-        while not await condition():
+        while not await condition():  # noqa: ASYNC110 (the state is in another process)
             await asyncio.sleep(0.05)
 
 
