@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -214,3 +217,8 @@ async def supervisor_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await supervisor.close()
+
+
+def worker_identity() -> str:
+    """Names this process in lease rows, so an operator can tell which replica holds a lease."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -15,11 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import os
 import random
-import socket
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +46,7 @@ from hub.services.decisions import actor_of
 from hub.store.feed import FeedItem
 from hub.store.participants import Participant
 from hub.store.subscriptions import LEASE, Leased, Subscription, SubscriptionStore
+from hub.supervisor import worker_identity
 from hub.trust.signer import HubSigner
 
 log = structlog.get_logger("hub.feeds.webhooks")
@@ -129,7 +127,7 @@ class WebhookWorker:
         self.lease_batch = lease_batch
         self.read_batch = read_batch
         self.timeout_s = timeout_s
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.name = worker_identity()
         self._wake = asyncio.Event()
         # One keep-alive session per subscription, for as long as its host resolves the same.
         self._sessions: dict[str, tuple[Target, aiohttp.ClientSession]] = {}

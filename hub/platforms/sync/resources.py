@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -21,7 +18,7 @@ from hub.platforms.sync.worker import SyncWorker
 from hub.settings import SETTINGS
 from hub.store.resources import POOL
 from hub.store.sync_state import SyncStateStore
-from hub.supervisor import SUPERVISOR
+from hub.supervisor import SUPERVISOR, worker_identity
 from hub.trust.resources import HUB_SIGNER, PARTICIPANTS
 
 log = structlog.get_logger("hub.platforms.sync")
@@ -31,11 +28,6 @@ SYNC_STATES: web.AppKey[SyncStateStore] = web.AppKey("sync_states")
 SYNC_WORKERS: web.AppKey[dict[str, SyncWorker]] = web.AppKey("sync_workers")
 # Set before start-up by tests only: False builds the pollers without starting them.
 SYNC_AUTOSTART: web.AppKey[bool] = web.AppKey("sync_autostart")
-
-
-def _holder() -> str:
-    """Names this process in the lease row, so an operator can tell who polls."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -48,7 +40,7 @@ async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
     clock = clock_of(app)
     session = aiohttp.ClientSession()
     client = PullClient(session, app[PARTICIPANTS], lambda: app[HUB_SIGNER], clock)
-    holder = _holder()
+    holder = worker_identity()
     for code, target in targets.items():
         adapter = app[ADAPTERS].get(code)
         if not isinstance(adapter, PullAdapter) or "pull" not in adapter.info.modes:
