@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from hub.domain.errors import (
     BureauHandlesCase,
@@ -27,8 +27,28 @@ from hub.domain.errors import (
 from hub.domain.lifecycle import EventType
 from hub.domain.roles import Actor, Role, covers
 
-if TYPE_CHECKING:
-    from hub.domain.case import CaseView
+
+class CaseView(Protocol):
+    """What authorisation reads of a case (hub.domain.case.CaseView has it); a protocol, so this
+    module does not import the case module that imports it."""
+
+    @property
+    def filer(self) -> str: ...
+    @property
+    def respondent_platform(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def handling_bureau(self) -> str | None: ...
+    @property
+    def former_bureaus(self) -> tuple[str, ...]: ...
+    @property
+    def mediator(self) -> str | None: ...
+    @property
+    def court(self) -> str | None: ...
+    @property
+    def odr(self) -> bool: ...
+
 
 E = EventType
 R = Role
