@@ -51,6 +51,8 @@ log = structlog.get_logger("hub.platforms.ingest")
 _MAX_ATTEMPTS = 3
 _COMPLAINT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _FILED_NAMESPACE = uuid.UUID("6f1c0d52-6a55-5b8e-9f0e-7a4c1e2b9d31")
+# A code is a short token; anything longer is cut so one odd value cannot flood logs or counts.
+_MAX_CODE_CHARS = 64
 
 Result = Appended | Problem
 
@@ -130,6 +132,7 @@ class PlatformIngest:
             previous = stored.state if stored else None
             files = linked is None and filing is not None
             parsed = reader.parse(previous, filing if files else None)
+            _log_unmapped(parsed)
             target = _target(ref, parsed, linked, files)
             if _older(previous, parsed.state):
                 log.info("native_record_superseded", platform=ref.platform, kind=ref.kind)
@@ -163,6 +166,7 @@ class PlatformIngest:
             parsed.native_ref.native_id,
             dict(parsed.state),
             tuple(e.event_id for e in parsed.events),
+            _unmapped(parsed),
         )
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             case = await self._events.get_case(complaint_id)
@@ -215,7 +219,9 @@ class PlatformIngest:
                 a for a in found if a is not None and a.actor == participant.participant_id
             )
             return IngestOutcome(ref, complaint_id, results)
-        native = NativeState(ref.platform, ref.kind, ref.native_id, dict(parsed.state))
+        native = NativeState(
+            ref.platform, ref.kind, ref.native_id, dict(parsed.state), unmapped=_unmapped(parsed)
+        )
         if stored is not None:
             native = dataclasses.replace(native, event_ids=stored.event_ids)
         await self._native.save_state(native, complaint_id, self._clock())
@@ -301,6 +307,27 @@ def filed_complaint_id(ref: NativeRef) -> str:
         return readable
     digest = uuid.uuid5(_FILED_NAMESPACE, readable).hex
     return f"{ref.platform[:20]}:{digest}"
+
+
+def _unmapped(parsed: ParseResult) -> tuple[tuple[str, str], ...]:
+    """(field, code) of each code the adapter could not map, counted when the state is kept."""
+    return tuple((item.field, item.code[:_MAX_CODE_CHARS]) for item in parsed.unmapped)
+
+
+def _log_unmapped(parsed: ParseResult) -> None:
+    """A code no table knows: the record is accepted, and operators learn which code to map.
+
+    Field names, codes and pointers are the platform's vocabulary, never personal data.
+    """
+    for item in parsed.unmapped:
+        log.warning(
+            "native_code_unmapped",
+            platform=parsed.native_ref.platform,
+            kind=parsed.native_ref.kind,
+            field=item.field,
+            pointer=item.pointer,
+            code=item.code[:_MAX_CODE_CHARS],
+        )
 
 
 def _older(previous: Mapping[str, Any] | None, state: Mapping[str, Any]) -> bool:

@@ -3,7 +3,7 @@
 A native record is a state, not an event: its adapter diffs it against the state kept here. The
 state is written in the same transaction as the events its change produced (`upsert_native_txn`,
 called by the event store's group commit), so a crash between the two can neither re-emit nor lose
-a change.
+a change. The native codes the adapter could not map are counted in that same transaction.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import orjson
+
+from hub.store.unmapped import count_unmapped_txn
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -29,6 +31,8 @@ class NativeState:
     native_id: str
     state: Mapping[str, Any]
     event_ids: tuple[str, ...] = ()
+    # (field, code) of each native code no adapter table knew, counted once the state is kept.
+    unmapped: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -80,7 +84,8 @@ async def upsert_native_txn(
     states: Sequence[tuple[NativeState, str]],
     at: datetime,
 ) -> None:
-    """Keep each (state, complaint_id); for one native id the last in the sequence wins."""
+    """Keep each (state, complaint_id) and count its unmapped codes; for one native id the last in
+    the sequence wins."""
     latest: dict[tuple[str, str, str], tuple[NativeState, str]] = {}
     for native, complaint_id in states:
         latest[native.key] = (native, complaint_id)
@@ -95,6 +100,11 @@ async def upsert_native_txn(
         [orjson.dumps(dict(n.state)).decode() for n, _ in rows],
         # A JSON array per row: unnest cannot take an array of arrays of varying length.
         [orjson.dumps(list(n.event_ids)).decode() for n, _ in rows],
+        at,
+    )
+    await count_unmapped_txn(
+        conn,
+        [(n.platform, field, code) for n, _ in rows for field, code in n.unmapped],
         at,
     )
 
@@ -125,8 +135,9 @@ class NativeStore:
 
     async def save_state(self, native: NativeState, complaint_id: str, at: datetime) -> None:
         """Keep a state whose change produced no event (nothing else to be atomic with)."""
-        async with self._pool.acquire() as conn:
-            await upsert_native_txn(conn, [(native, complaint_id)], at)
+        async with self._pool.acquire() as conn, conn.transaction():
+            # The pool hands out a proxy of the connection, which serves every call alike.
+            await upsert_native_txn(cast(asyncpg.Connection, conn), [(native, complaint_id)], at)
 
     async def case_contexts(self, complaint_ids: Sequence[str]) -> dict[str, CaseContext]:
         """Snapshot, native ids and filed order of each complaint, for rendering its events."""
