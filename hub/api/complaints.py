@@ -10,13 +10,12 @@ import orjson
 from aiohttp import web
 
 from hub.crypto.receipts import rfc3339
-from hub.domain.case_state import from_state
-from hub.domain.roles import Actor, Role, region_prefix
-from hub.domain.scope import reader_scope
-from hub.domain.visibility import may_read_case
+from hub.domain.roles import region_prefix
 from hub.http.keys import ACTOR
-from hub.problems import BadRequest, NotFound
+from hub.http.query import int_param
+from hub.problems import BadRequest
 from hub.records.event_view import shown_event
+from hub.services.complaints import list_visible, read_chain, read_complaint
 from hub.services.decisions import actor_of
 from hub.services.resources import COMPLAINTS
 from hub.store.complaints import ChainEvent, ComplaintFilters, StoredSnapshot
@@ -24,44 +23,30 @@ from hub.store.complaints import ChainEvent, ComplaintFilters, StoredSnapshot
 MAX_LIMIT = 500
 
 
-async def _visible(request: web.Request) -> tuple[Actor, StoredSnapshot]:
-    complaint_id = request.match_info["complaint_id"]
-    actor = actor_of(request[ACTOR])
-    snapshot = await request.app[COMPLAINTS].get(complaint_id)
-    # A case the reader may not see is reported exactly like one that does not exist.
-    if snapshot is None or not may_read_case(actor, from_state(snapshot.state)):
-        raise NotFound(f"no complaint {complaint_id} visible to {actor.participant_id}")
-    return actor, snapshot
-
-
 async def get_complaint(request: web.Request) -> web.Response:
-    _, snapshot = await _visible(request)
+    snapshot = await read_complaint(
+        request.app[COMPLAINTS], actor_of(request[ACTOR]), request.match_info["complaint_id"]
+    )
     return web.json_response(snapshot.public, dumps=_dumps)
 
 
-def _chain_item(item: ChainEvent, actor: Actor) -> dict[str, Any]:
+def _chain_item(item: ChainEvent) -> dict[str, Any]:
     event = shown_event(
         item.body, actor=item.actor, position=item.position, accepted_at=item.accepted_at
     )
     shown: dict[str, Any] = {"event": event, "receipt": item.receipt, "flags": item.flags}
-    # Evidence that spans many cases (a batch, or a pulled page of a platform's records: a signed
-    # response, which covers @status) is shown only to its sender and operators.
-    may_see = item.evidence is not None and (
-        (item.evidence_complaints <= 1 and '"@status"' not in item.evidence["covered"])
-        or actor.role is Role.OPERATOR
-        or item.evidence["sender"] == actor.participant_id
-    )
-    if may_see:
-        assert item.evidence is not None
+    # The service has already removed the evidence this reader may not see.
+    if item.evidence is not None:
         shown["evidence"] = {**item.evidence, "received_at": rfc3339(item.evidence["received_at"])}
     return shown
 
 
 async def get_chain(request: web.Request) -> web.Response:
-    actor, snapshot = await _visible(request)
-    chain = await request.app[COMPLAINTS].chain(snapshot.complaint_id)
+    snapshot, chain = await read_chain(
+        request.app[COMPLAINTS], actor_of(request[ACTOR]), request.match_info["complaint_id"]
+    )
     return web.json_response(
-        {"complaint_id": snapshot.complaint_id, "events": [_chain_item(i, actor) for i in chain]},
+        {"complaint_id": snapshot.complaint_id, "events": [_chain_item(i) for i in chain]},
         dumps=_dumps,
     )
 
@@ -79,16 +64,6 @@ def _cursor(text: str | None) -> tuple[datetime, str] | None:
 def _next_cursor(last: StoredSnapshot) -> str:
     raw = f"{last.updated_at.isoformat()}|{last.complaint_id}".encode()
     return base64.urlsafe_b64encode(raw).decode()
-
-
-def _limit(text: str | None, default: int = 100) -> int:
-    try:
-        value = int(text) if text else default
-    except ValueError as err:
-        raise BadRequest(f"limit must be an integer 1..{MAX_LIMIT}") from err
-    if not 1 <= value <= MAX_LIMIT:
-        raise BadRequest(f"limit must be an integer 1..{MAX_LIMIT}")
-    return value
 
 
 def _filters(query: Any) -> ComplaintFilters:
@@ -112,13 +87,12 @@ def _filters(query: Any) -> ComplaintFilters:
 
 
 async def list_complaints(request: web.Request) -> web.Response:
-    actor = actor_of(request[ACTOR])
-    limit = _limit(request.query.get("limit"))
-    items, more = await request.app[COMPLAINTS].list(
-        reader_scope(actor),
+    items, more = await list_visible(
+        request.app[COMPLAINTS],
+        actor_of(request[ACTOR]),
         _filters(request.query),
         after=_cursor(request.query.get("cursor")),
-        limit=limit,
+        limit=int_param(request, "limit", default=100, minimum=1, maximum=MAX_LIMIT),
     )
     return web.json_response(
         {

@@ -1,0 +1,25 @@
+"""Who may see the signed evidence behind an event in a complaint's chain. No I/O.
+
+Evidence is the request its sender signed. Most touch one complaint and are shown to every
+reader of the case; a message that spans many cases (a batch, or a pulled page of a platform's
+records, whose signed response covers @status) would show a reader other complaints, so it is
+shown only to its sender and to operators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from hub.domain.roles import Actor, Role
+
+# The derived component only a signed response covers (RFC 9421 section 2.2.9).
+RESPONSE_COMPONENT = '"@status"'
+
+
+def may_see_evidence(
+    actor: Actor, *, sender: str, covered: Collection[str], complaints_touched: int
+) -> bool:
+    """`covered` names the signed components; `complaints_touched` counts the cases it reached."""
+    if actor.role is Role.OPERATOR or actor.participant_id == sender:
+        return True
+    return complaints_touched <= 1 and RESPONSE_COMPONENT not in covered
