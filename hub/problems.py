@@ -119,6 +119,24 @@ class Forbidden(Problem):
         self.slug = slug
 
 
+class Restated(Problem):
+    """Another problem told again with more members (or another detail), keeping its type.
+
+    Its slug, title and status are the original's, so a client matches it exactly like the
+    problem it restates.
+    """
+
+    def __init__(self, original: Problem, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(
+            original.detail if detail is None else detail,
+            **{**original.extensions, **extensions},
+        )
+        self.slug = original.slug
+        self.title = original.title
+        self.status = original.status
+        self.headers.update(original.headers)
+
+
 class NotReady(Problem):
     slug, title, status = "not-ready", "Not ready", 503
 

@@ -8,10 +8,13 @@ from aiohttp import web
 
 from adapters.base.contract import Adapter
 from hub.api.events import appended_json
+from hub.domain.native_access import may_read_native_feed
 from hub.http.body import parse_json
 from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
+from hub.http.query import BIGINT_MAX, int_param
 from hub.platforms.resources import ADAPTERS, NATIVE_FEED, PLATFORM_INGEST
-from hub.problems import BadRequest, Forbidden, NotFound, Problem
+from hub.problems import Forbidden, NotFound, Problem, Restated
+from hub.services.decisions import actor_of
 from hub.store.events import Appended
 
 MAX_LIMIT = 500
@@ -53,40 +56,19 @@ async def post_inbound(request: web.Request) -> web.Response:
     if refusal is not None:
         # The record was not applied (its native state is not kept): answer with the refusal
         # that stopped it, listing every event's outcome, so a fixed re-push is safe.
-        problem = Problem(refusal.detail, **{**refusal.extensions, **body})
-        problem.slug, problem.title, problem.status = (  # type: ignore[misc]
-            refusal.slug,
-            refusal.title,
-            refusal.status,
-        )
-        raise problem
+        raise Restated(refusal, **body)
     return web.json_response(body, status=201 if outcome.created else 200)
-
-
-def _int_query(request: web.Request, name: str, default: int, maximum: int | None = None) -> int:
-    text = request.query.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError as err:
-        raise BadRequest(f"{name} must be an integer") from err
-    if value < 0 or (maximum is not None and not 1 <= value <= maximum):
-        raise BadRequest(f"{name} out of range" + (f" (1..{maximum})" if maximum else ""))
-    return value
 
 
 async def get_native_feed(request: web.Request) -> web.Response:
     adapter = _adapter(request)
-    participant = request[ACTOR]
-    own = participant.role == "platform" and participant.platform == adapter.info.code
-    if not (own or participant.role == "operator"):
+    if not may_read_native_feed(actor_of(request[ACTOR]), adapter.info.code):
         raise Forbidden(
             "not-platform-owner", f"only the platform {adapter.info.code} reads this feed"
         )
     page = await request.app[NATIVE_FEED].read(
         adapter,
-        after=_int_query(request, "after", 0),
-        limit=_int_query(request, "limit", 100, MAX_LIMIT),
+        after=int_param(request, "after", default=0, minimum=0, maximum=BIGINT_MAX),
+        limit=int_param(request, "limit", default=100, minimum=1, maximum=MAX_LIMIT),
     )
     return web.json_response({"items": page.items, "next": page.next, "more": page.more})
