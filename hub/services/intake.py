@@ -1,4 +1,4 @@
-"""From a signed document to a pending event, and the per-item decision inside group commit."""
+"""Intake: from a signed document to a pending event, appended once (a retry gets its receipt)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from hub.crypto.jcs import UnsignableValue, canonical_json, check_signable
-from hub.problems import InvalidRecord
-from hub.records.validate import RecordInvalid, validate_event
-from hub.store.events import Appended, PendingEvent
+from hub.crypto.jcs import canonical_json, check_signable
+from hub.problems import EventIdReused, IdConflict
+from hub.records.validate import validate_event
+from hub.services.decisions import CaseChecks
+from hub.services.records import invalid_record_problems
+from hub.store.events import Appended, EventStore, PendingEvent
 from hub.store.evidence import Evidence
+from hub.store.participants import Participant
 
 
 class Idempotency(enum.Enum):
@@ -30,21 +33,15 @@ def idempotency_verdict(stored: Appended, *, actor: str, event_sha256: bytes) ->
 
 def canonical_event(doc: Any) -> bytes:
     """The canonical bytes a receipt's event digest covers; refuses floats and big integers."""
-    try:
+    with invalid_record_problems():
         check_signable(doc)
-    except UnsignableValue as err:
-        raise InvalidRecord(
-            f"{err.pointer or '/'}: {err.reason}", pointer=err.pointer, rule="signable-json"
-        ) from err
     return canonical_json(doc)
 
 
 def build_pending(doc: Any, actor: str, evidence: Evidence | None) -> PendingEvent:
     body = canonical_event(doc)
-    try:
+    with invalid_record_problems():
         validate_event(doc)
-    except RecordInvalid as err:
-        raise InvalidRecord(str(err), pointer=err.pointer, rule=err.rule) from err
     return PendingEvent(
         event_id=doc["event_id"],
         complaint_id=doc["complaint_id"],
@@ -56,3 +53,33 @@ def build_pending(doc: Any, actor: str, evidence: Evidence | None) -> PendingEve
         event_sha256=hashlib.sha256(body).digest(),
         evidence=evidence,
     )
+
+
+def _answer(stored: Appended, pending: PendingEvent) -> Appended:
+    verdict = idempotency_verdict(stored, actor=pending.actor, event_sha256=pending.event_sha256)
+    if verdict is Idempotency.OTHER_ACTOR:
+        raise IdConflict("this event_id cannot be used; choose a new one")
+    if verdict is Idempotency.OTHER_DIGEST:
+        raise EventIdReused(
+            f"event_id {stored.event_id} was already accepted with a different body; "
+            "a retry must resend the same event, a new event needs a new event_id",
+            position=stored.position,
+        )
+    return stored
+
+
+async def accept_event(
+    store: EventStore,
+    checks: CaseChecks,
+    participant: Participant,
+    doc: Any,
+    evidence: Evidence,
+) -> Appended:
+    """Append one signed event, or answer a retry with what was appended the first time."""
+    pending = build_pending(doc, participant.participant_id, evidence)
+    # Idempotency before anything else: a retry after a lost response gets its receipt even
+    # when later events have moved the case on since.
+    stored = await store.get_by_event_id(pending.event_id)
+    if stored is not None:
+        return _answer(stored, pending)
+    return _answer(await store.append(pending, checks.for_actor(participant)), pending)
