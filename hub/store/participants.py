@@ -45,7 +45,7 @@ _PARTICIPANT_COLUMNS = "participant_id, name, role, platform, regions, uscc, ena
 _KEY_COLUMNS = "kid, participant_id, public_key, not_before, not_after, revoked_at, revoked_reason"
 
 
-def _participant(row: asyncpg.Record) -> Participant:
+def participant_from_row(row: asyncpg.Record) -> Participant:
     return Participant(
         row["participant_id"],
         row["name"],
@@ -96,26 +96,26 @@ class ParticipantStore:
             raise Conflict(
                 f"participant refused by a database rule: {err.constraint_name}"
             ) from err
-        return _participant(row)
+        return participant_from_row(row)
 
     async def get(self, participant_id: str) -> Participant | None:
         row = await self._pool.fetchrow(
             f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE participant_id = $1",
             participant_id,
         )
-        return _participant(row) if row else None
+        return participant_from_row(row) if row else None
 
     async def list(self) -> list[Participant]:
         rows = await self._pool.fetch(
             f"SELECT {_PARTICIPANT_COLUMNS} FROM participants ORDER BY participant_id"
         )
-        return [_participant(r) for r in rows]
+        return [participant_from_row(r) for r in rows]
 
     async def by_platform(self, platform: str) -> Participant | None:
         row = await self._pool.fetchrow(
             f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE platform = $1", platform
         )
-        return _participant(row) if row else None
+        return participant_from_row(row) if row else None
 
     async def disable(self, participant_id: str) -> Participant:
         # The notice reaches every hub process at COMMIT, which closes the open feed streams.
@@ -129,7 +129,7 @@ class ParticipantStore:
         )
         if row is None:
             raise NotFound(f"no participant {participant_id}")
-        return _participant(row)
+        return participant_from_row(row)
 
     async def add_key(
         self,
@@ -190,7 +190,7 @@ class ParticipantStore:
         )
         if row is None:
             return None
-        return KeyWithOwner(_key(row), _participant(row))
+        return KeyWithOwner(_key(row), participant_from_row(row))
 
 
 class NonceStore:

@@ -14,7 +14,7 @@ import asyncpg
 import orjson
 
 from hub.store.feed import FeedItem, feed_item_from_row
-from hub.store.participants import Participant
+from hub.store.participants import Participant, participant_from_row
 
 LEASE = timedelta(seconds=30)
 
@@ -84,18 +84,6 @@ def _subscription(row: asyncpg.Record) -> Subscription:
         row["last_error"],
         row["created_at"],
         row["updated_at"],
-    )
-
-
-def _participant(row: asyncpg.Record) -> Participant:
-    return Participant(
-        row["participant_id"],
-        row["name"],
-        row["role"],
-        row["platform"],
-        tuple(row["regions"]),
-        row["uscc"],
-        row["enabled"],
     )
 
 
@@ -202,7 +190,7 @@ class SubscriptionStore:
             now + LEASE,
             limit,
         )
-        return [Leased(_subscription(r), _participant(r)) for r in rows]
+        return [Leased(_subscription(r), participant_from_row(r)) for r in rows]
 
     async def advance(
         self,
@@ -239,7 +227,7 @@ class SubscriptionStore:
             now + LEASE,
             now,
         )
-        return _participant(row) if row is not None else None
+        return participant_from_row(row) if row is not None else None
 
     async def page(
         self, after: int, limit: int
