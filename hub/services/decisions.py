@@ -8,9 +8,10 @@ import orjson
 
 from hub.domain.case import decide
 from hub.domain.case_state import from_state, to_state
-from hub.domain.errors import DomainError, StaleVersion
+from hub.domain.errors import DomainError
+from hub.domain.errors import StaleVersion as DomainStaleVersion
 from hub.domain.roles import Actor, Role
-from hub.problems import Problem
+from hub.problems import Problem, StaleVersion
 from hub.services.calendar import CalendarSource
 from hub.store.events import CaseState, Check, Decision, PendingEvent
 from hub.store.participants import Participant
@@ -22,10 +23,7 @@ class DomainRefusal(Problem):
     title = "Refused by a complaint rule"
 
     def __init__(self, err: DomainError) -> None:
-        extensions: dict[str, object] = {}
-        if isinstance(err, StaleVersion):
-            extensions["current_version"] = err.current_version
-        super().__init__(err.message, **extensions)
+        super().__init__(err.message)
         self.slug = err.code.replace("_", "-")
         self.status = err.status
 
@@ -57,6 +55,9 @@ class CaseChecks:
                 decision = decide(
                     view, orjson.loads(event.body), actor, accepted_at, calendars.current
                 )
+            except DomainStaleVersion as err:
+                # One problem type for a stale version, whether the domain or the store saw it.
+                raise StaleVersion(err.message, current_version=err.current_version) from err
             except DomainError as err:
                 raise DomainRefusal(err) from err
             new = decision.new_case
