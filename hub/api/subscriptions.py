@@ -5,23 +5,22 @@ A subscription another participant owns is reported exactly like one that does n
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from aiohttp import web
 
 from hub.crypto.receipts import rfc3339
-from hub.crypto.webhook_signing import new_secret
 from hub.domain.lifecycle import EventType
-from hub.feeds.webhooks.guard import TargetRefused
 from hub.feeds.webhooks.payload import FORMATS, STANDARD
 from hub.feeds.webhooks.resources import SUBSCRIPTIONS, WEBHOOK_GUARD, WEBHOOK_WORKER
-from hub.feeds.webhooks.sealing import seal_secret
 from hub.http.body import read_json
 from hub.http.keys import ACTOR
+from hub.http.query import BIGINT_MAX
 from hub.privacy.resources import MASTER_KEYS
-from hub.problems import BadRequest, InvalidRecord, NotFound, WebhookTargetRefused
-from hub.store.subscriptions import NewSubscription, Subscription
+from hub.problems import BadRequest, InvalidRecord, NotFound
+from hub.services import subscriptions as service
+from hub.services.subscriptions import SubscriptionRequest
+from hub.store.subscriptions import Subscription
 
 _MEMBERS = frozenset({"url", "types", "format", "after"})
 _TYPES = frozenset(t.value for t in EventType)
@@ -45,7 +44,7 @@ def _shown(subscription: Subscription) -> dict[str, Any]:
     }
 
 
-def _request(document: Any) -> tuple[str, tuple[str, ...] | None, str, int | None]:
+def _request(document: Any) -> SubscriptionRequest:
     if not isinstance(document, dict):
         raise InvalidRecord("the body must be an object with url, and perhaps types and format")
     unknown = sorted(set(document) - _MEMBERS)
@@ -66,31 +65,20 @@ def _request(document: Any) -> tuple[str, tuple[str, ...] | None, str, int | Non
     if format not in FORMATS:
         raise InvalidRecord(f"format must be one of {', '.join(FORMATS)}")
     after = document.get("after")
-    if after is not None and (not isinstance(after, int) or isinstance(after, bool) or after < 0):
+    if after is not None and (
+        not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= BIGINT_MAX
+    ):
         raise InvalidRecord("after must be a feed position (an integer >= 0), or absent")
-    return url, types, format, after
+    return SubscriptionRequest(url, types, format, after)
 
 
 async def create_subscription(request: web.Request) -> web.Response:
-    url, types, format, after = _request(await read_json(request))
-    try:
-        await request.app[WEBHOOK_GUARD].check(url)
-    except TargetRefused as err:
-        raise WebhookTargetRefused(str(err), url=url) from err
-    subscription_id = "sub_" + uuid.uuid4().hex
-    secret = new_secret()
-    version, sealed = seal_secret(request.app[MASTER_KEYS].keys, subscription_id, secret)
-    subscription = await request.app[SUBSCRIPTIONS].create(
-        NewSubscription(
-            subscription_id,
-            request[ACTOR].participant_id,
-            url,
-            types,
-            format,
-            version,
-            sealed,
-            after,
-        )
+    subscription, secret = await service.create_subscription(
+        request.app[SUBSCRIPTIONS],
+        request.app[WEBHOOK_GUARD],
+        request.app[MASTER_KEYS].keys,
+        request[ACTOR].participant_id,
+        _request(await read_json(request)),
     )
     # The secret is shown this once; the hub keeps it only sealed.
     return web.json_response({**_shown(subscription), "secret": secret}, status=201)
