@@ -7,11 +7,15 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from hub import __version__
 from hub.cli import adapters, hub_key, keys, participants, personal, send, sweep, sync
 from hub.cli.output import with_database
 from hub.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    import asyncpg
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -49,12 +53,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     from hub.store.migrate import migrate
 
-    async def work(pool: object) -> list[str]:
-        async with pool.acquire() as conn:  # type: ignore[attr-defined]
+    async def work(pool: asyncpg.Pool) -> list[str]:
+        async with pool.acquire() as conn:
             return [f"{m.number:04d}_{m.name}" for m in await migrate(conn)]
 
     applied = asyncio.run(with_database(settings, work))
-    print("applied: " + ", ".join(applied) if applied else "up to date")  # type: ignore[arg-type]
+    print("applied: " + ", ".join(applied) if applied else "up to date")
     return 0
 
 
@@ -94,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _register_extensions(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _register_extensions(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """One module per command group; each adds its sub-commands here."""
     for register in (
         participants.register,

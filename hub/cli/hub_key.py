@@ -42,7 +42,7 @@ def _hub_key_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     hub_key = commands.add_parser("hub-key", help="the hub's own signing keys")
     group = hub_key.add_subparsers(dest="action", required=True, metavar="ACTION")
     add_command(

@@ -85,7 +85,7 @@ def _key_row(key: Any) -> dict[str, Any]:
 _KEY_COLUMNS = ("kid", "participant_id", "not_before", "not_after", "revoked_at", "revoked_reason")
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = commands.add_parser("keys", help="manage participants' signing keys")
     group = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
     generate = add_command(

@@ -8,11 +8,15 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hub.settings import Settings
 
-Work = Callable[[Any], Awaitable[Any]]
+if TYPE_CHECKING:
+    import asyncpg
+    from pgserver.postgres_server import PostgresServer
+
+T = TypeVar("T")
 
 
 def print_rows(rows: Sequence[dict[str, Any]], as_json: bool, columns: Sequence[str]) -> None:
@@ -36,8 +40,8 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def run_with_database(settings: Settings, work: Work) -> Any:
-    async def migrated(pool: Any) -> Any:
+def run_with_database(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+    async def migrated(pool: asyncpg.Pool) -> T:
         from hub.store.migrate import migrate
 
         async with pool.acquire() as conn:
@@ -52,17 +56,18 @@ def fail(message: str) -> int:
     return 1
 
 
-async def with_database(settings: Settings, work: Callable[..., object]) -> object:
+async def with_database(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
     from hub.store.embedded import start_embedded
     from hub.store.pool import create_pool
 
-    server = None
+    server: PostgresServer | None = None
     dsn = settings.database_url
     if dsn is None:
-        server, dsn = await asyncio.to_thread(start_embedded, settings.data_dir)
+        embedded = await asyncio.to_thread(start_embedded, settings.data_dir)
+        server, dsn = embedded
     pool = await create_pool(dsn, size=2)
     try:
-        return await work(pool)  # type: ignore[misc]
+        return await work(pool)
     finally:
         await pool.close()
         if server is not None:
@@ -70,7 +75,7 @@ async def with_database(settings: Settings, work: Callable[..., object]) -> obje
 
 
 def add_command(
-    group: argparse._SubParsersAction,  # type: ignore[type-arg]
+    group: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     handler: Callable[..., int],
     help_text: str,

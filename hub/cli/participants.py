@@ -61,7 +61,7 @@ def _participants_disable(args: argparse.Namespace, settings: Settings) -> int:
 _PARTICIPANT_COLUMNS = ("participant_id", "role", "name", "platform", "regions", "enabled")
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     participants = commands.add_parser("participants", help="manage participants")
     group = participants.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = add_command(group, "add", _participants_add, "register a participant")

@@ -47,7 +47,7 @@ def _master_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def command(group: Any, name: str, handler: Any, help_text: str) -> Any:
         sub = group.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--json", action="store_true", help="print JSON instead of a table")

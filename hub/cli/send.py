@@ -38,7 +38,7 @@ def _send(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     send = commands.add_parser(
         "send",
         help="sign and send one event from a JSON file; verify the receipt",

@@ -37,7 +37,7 @@ def _sweep(args: argparse.Namespace, settings: Settings) -> int:
 _SWEEP_COLUMNS = ("breaches_recorded", "deadlines_recomputed", "cases_seen", "raced")
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sweep = commands.add_parser(
         "sweep",
         help="record missed deadlines as deadline.breached events",

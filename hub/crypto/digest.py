@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable
+from typing import cast
 
 import http_sf
 
@@ -48,7 +49,11 @@ def verify_content_digest(header_value: str, body: bytes) -> None:
                 )
             return
     try:
-        field = http_sf.parse(header_value.encode("ascii"), tltype="dictionary")
+        # `tltype="dictionary"` always yields a dictionary; the declared return is the union.
+        field = cast(
+            "http_sf.DictionaryType",
+            http_sf.parse(header_value.encode("ascii"), tltype="dictionary"),
+        )
     except (http_sf.StructuredFieldError, ValueError, IndexError, UnicodeEncodeError) as err:
         raise DigestMalformed(
             "Content-Digest is not a structured-field dictionary; send e.g. sha-256=:<base64>:"
@@ -58,7 +63,9 @@ def verify_content_digest(header_value: str, body: bytes) -> None:
         # RFC 9530 section 2: unknown algorithms are ignored, so nothing would be checked.
         raise DigestMalformed("Content-Digest carries neither sha-256 nor sha-512; add one of them")
     for alg in known:
-        member = field[alg][0]
+        entry = field[alg]
+        # Parsed dictionary members are always (value, parameters) pairs.
+        member = entry[0] if isinstance(entry, tuple) else entry
         if not isinstance(member, bytes):
             raise DigestMalformed(f"Content-Digest {alg} must be a byte sequence like :<base64>:")
         if not hmac.compare_digest(member, ALGORITHMS[alg](body).digest()):

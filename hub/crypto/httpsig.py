@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from http_sf.innerlist import ser_innerlist
+from http_sf.types import ItemType, ParamsType
 
 from hub.crypto._b64 import b64_encode, b64url_encode
 from hub.crypto.digest import content_digest_header, verify_content_digest
@@ -212,8 +213,8 @@ def _sign(
     label: str,
     private_key: Ed25519PrivateKey,
 ) -> dict[str, str]:
-    items = [(component.name, dict(component.params)) for component in components]
-    values = {
+    items: list[ItemType] = [(component.name, dict(component.params)) for component in components]
+    values: ParamsType = {
         name: getattr(params, name)
         for name in ("created", "expires", "keyid", "nonce", "alg", "tag")
         if getattr(params, name) is not None

@@ -7,7 +7,7 @@ import binascii
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import http_sf
 from http_sf.innerlist import ser_innerlist
@@ -51,7 +51,8 @@ class ParsedSignature:
 
 def _parse_dictionary(value: str, field_name: str) -> dict[str, Any]:
     try:
-        parsed: dict[str, Any] = http_sf.parse(value.encode("ascii"), tltype="dictionary")
+        # A dictionary parse yields a dict; its members' shapes are checked where they are read.
+        parsed = cast("dict[str, Any]", http_sf.parse(value.encode("ascii"), tltype="dictionary"))
     except (http_sf.StructuredFieldError, ValueError, IndexError, UnicodeEncodeError) as err:
         raise SignatureInputMalformed(
             f"{field_name} is not a structured-field dictionary (RFC 8941 section 3.2)"

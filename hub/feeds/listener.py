@@ -114,14 +114,15 @@ class FeedListener:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    def _on_feed(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    # asyncpg hands a notification's payload over as the str PostgreSQL sent.
+    def _on_feed(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         try:
-            self._advance(int(payload))
+            self._advance(int(str(payload)))
         except ValueError:
             log.warning("feed_notice_malformed")
 
-    def _on_trust_notice(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        self._on_trust(payload)
+    def _on_trust_notice(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        self._on_trust(str(payload))
 
     async def _refresh_head(self) -> None:
         try:

@@ -16,10 +16,11 @@ from hub.domain.case_state import from_state
 from hub.domain.roles import Actor, Role
 from hub.domain.visibility import may_read_case
 from hub.store.feed import FeedItem, case_states
+from hub.store.pool import Conn
 
 
 async def visible_items(
-    pool: asyncpg.Pool | asyncpg.Connection, actor: Actor, items: Sequence[FeedItem]
+    pool: asyncpg.Pool | Conn, actor: Actor, items: Sequence[FeedItem]
 ) -> list[FeedItem]:
     """The items of `items` the actor may read, in the order given.
 

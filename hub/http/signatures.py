@@ -166,7 +166,7 @@ async def authenticate(request: web.Request) -> None:
         kid=kid,
         body=body,
         signature_input=signature_input,
-        signature=signature,  # type: ignore[arg-type]
+        signature=signature,
         covered=verified.covered_values,
         received_at=now,
     )

@@ -24,6 +24,7 @@ from hub.clock import Clock, system_clock
 from hub.problems import ServiceUnavailable, StaleVersion
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.native import NativeState, upsert_native_txn
+from hub.store.pool import Conn
 from hub.supervisor import Supervisor
 
 log = structlog.get_logger("hub.store.events")
@@ -336,7 +337,7 @@ class EventStore:
 
     async def _insert_txn(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         group: list[_Item],
         accepted: list[tuple[int, Decision]],
         cases: dict[str, CaseState],
@@ -484,7 +485,7 @@ SET version = EXCLUDED.version, status = EXCLUDED.status, snapshot = EXCLUDED.sn
 """
 
 
-def _appended_from_row(row: Mapping[str, Any], *, duplicate: bool) -> Appended:
+def _appended_from_row(row: asyncpg.Record, *, duplicate: bool) -> Appended:
     return Appended(
         row["event_id"],
         row["complaint_id"],

@@ -8,10 +8,10 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-import asyncpg
 import orjson
 
 from hub.crypto.jcs import canonical_json
+from hub.store.pool import Conn
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -45,7 +45,7 @@ class Evidence:
         }
 
 
-async def insert_evidence_txn(conn: asyncpg.Connection, evidences: Sequence[Evidence]) -> list[int]:
+async def insert_evidence_txn(conn: Conn, evidences: Sequence[Evidence]) -> list[int]:
     """Insert each evidence once; returns their ids in the order given."""
     rows = await conn.fetch(
         """

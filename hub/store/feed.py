@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 import orjson
+
+from hub.store.pool import Conn
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,7 +26,7 @@ class FeedItem:
     receipt: str | None
 
 
-def feed_item_from_row(row: Mapping[str, Any]) -> FeedItem:
+def feed_item_from_row(row: asyncpg.Record) -> FeedItem:
     """A feed item from a row with the events columns of the same names."""
     return FeedItem(
         row["position"],
@@ -67,7 +69,7 @@ async def head_position(pool: asyncpg.Pool) -> int:
 
 
 async def case_states(
-    pool: asyncpg.Pool | asyncpg.Connection, complaint_ids: Sequence[str]
+    pool: asyncpg.Pool | Conn, complaint_ids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """The current case state (the CaseView form) of each complaint, in one query."""
     rows = await pool.fetch(

@@ -39,6 +39,7 @@ class HubKeyStore:
             public_key,
             not_before,
         )
+        assert row is not None  # the upsert returns its row whether it inserted or not
         return HubPublicKey(
             row["kid"], bytes(row["public_key"]), row["not_before"], row["retired_at"]
         )

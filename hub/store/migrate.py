@@ -6,8 +6,9 @@ import dataclasses
 import re
 from importlib import resources
 
-import asyncpg
 import structlog
+
+from hub.store.pool import Conn
 
 log = structlog.get_logger("hub.migrate")
 
@@ -36,7 +37,7 @@ def available_migrations() -> list[Migration]:
     return found
 
 
-async def _ensure_table(conn: asyncpg.Connection) -> None:
+async def _ensure_table(conn: Conn) -> None:
     await conn.execute(
         """
         CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -48,14 +49,14 @@ async def _ensure_table(conn: asyncpg.Connection) -> None:
     )
 
 
-async def applied_numbers(conn: asyncpg.Connection) -> set[int]:
+async def applied_numbers(conn: Conn) -> set[int]:
     exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
     if not exists:
         return set()
     return {row["number"] for row in await conn.fetch("SELECT number FROM schema_migrations")}
 
 
-async def migrate(conn: asyncpg.Connection) -> list[Migration]:
+async def migrate(conn: Conn) -> list[Migration]:
     """Apply every pending migration; return those this call applied.
 
     Concurrent callers (several hubs starting at once) serialise on the advisory lock, and each
@@ -83,6 +84,6 @@ async def migrate(conn: asyncpg.Connection) -> list[Migration]:
     return applied_now
 
 
-async def pending_migrations(conn: asyncpg.Connection) -> list[Migration]:
+async def pending_migrations(conn: Conn) -> list[Migration]:
     done = await applied_numbers(conn)
     return [m for m in available_migrations() if m.number not in done]

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# A connection as the store's functions take it: one of its own, or one borrowed from a pool
+# (`pool.acquire()` yields a proxy, not an `asyncpg.Connection`, though it behaves as one).
+Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 
 async def create_pool(dsn: str, *, size: int) -> asyncpg.Pool:

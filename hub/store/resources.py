@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import asyncpg
 import structlog
@@ -18,6 +19,9 @@ from hub.store.migrate import migrate
 from hub.store.pool import create_pool
 from hub.supervisor import SUPERVISOR
 
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
+
 log = structlog.get_logger("hub.store")
 
 DATABASE_URL: web.AppKey[str] = web.AppKey("database_url")
@@ -29,11 +33,12 @@ SEAL: web.AppKey[Seal] = web.AppKey("seal")
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    server = None
+    server: PostgresServer | None = None
     dsn = settings.database_url
     if dsn is None:
         # pgserver blocks for about a second while it starts; keep the loop free meanwhile.
-        server, dsn = await asyncio.to_thread(start_embedded, settings.data_dir)
+        embedded = await asyncio.to_thread(start_embedded, settings.data_dir)
+        server, dsn = embedded
         log.info("embedded_database_started", data_dir=str(settings.data_dir))
     app[DATABASE_URL] = dsn
     pool = await create_pool(dsn, size=settings.pool_size)
