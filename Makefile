@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(STAMP_TEST)
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check hub adapters tests bench
 	$(BIN)/ruff format --check hub adapters tests bench
+	$(BIN)/mypy --strict hub adapters
+
+# What CI runs: the tests, then the lint.
+check: test lint
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
