@@ -22,16 +22,19 @@ from hub.services.decisions import actor_of
 from hub.services.resources import COMPLAINTS
 
 
+def _sources(request: web.Request) -> service.PersonalSources:
+    app = request.app
+    return service.PersonalSources(app[PERSONAL_PARTS], app[COMPLAINTS], app[MASTER_KEYS])
+
+
 async def put_personal(request: web.Request) -> web.Response:
     complaint_id = request.match_info["complaint_id"]
     written = await service.write_personal(
-        parts=request.app[PERSONAL_PARTS],
-        complaints=request.app[COMPLAINTS],
-        keys=request.app[MASTER_KEYS],
-        actor=actor_of(request[ACTOR]),
-        complaint_id=complaint_id,
-        document=parse_json(request[RAW_BODY], request.content_type),
-        evidence=request[EVIDENCE],
+        _sources(request),
+        actor_of(request[ACTOR]),
+        complaint_id,
+        parse_json(request[RAW_BODY], request.content_type),
+        request[EVIDENCE],
     )
     return web.json_response(
         {
@@ -46,13 +49,7 @@ async def put_personal(request: web.Request) -> web.Response:
 
 async def get_personal(request: web.Request) -> web.Response:
     complaint_id = request.match_info["complaint_id"]
-    shown = await service.read_personal(
-        parts=request.app[PERSONAL_PARTS],
-        complaints=request.app[COMPLAINTS],
-        keys=request.app[MASTER_KEYS],
-        actor=actor_of(request[ACTOR]),
-        complaint_id=complaint_id,
-    )
+    shown = await service.read_personal(_sources(request), actor_of(request[ACTOR]), complaint_id)
     body: dict[str, Any] = {
         "complaint_id": complaint_id,
         "personal_ref": personal_ref(complaint_id),
@@ -70,8 +67,6 @@ async def get_personal(request: web.Request) -> web.Response:
 async def erase_personal(request: web.Request) -> web.Response:
     complaint_id = request.match_info["complaint_id"]
     erased_at = await service.erase_personal(
-        parts=request.app[PERSONAL_PARTS],
-        actor=actor_of(request[ACTOR]),
-        complaint_id=complaint_id,
+        request.app[PERSONAL_PARTS], actor_of(request[ACTOR]), complaint_id
     )
     return web.json_response({"complaint_id": complaint_id, "erased_at": rfc3339(erased_at)})

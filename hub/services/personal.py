@@ -34,6 +34,15 @@ log = structlog.get_logger("hub.personal")
 
 
 @dataclasses.dataclass(frozen=True)
+class PersonalSources:
+    """What the personal part is read from and written to."""
+
+    parts: PersonalStore
+    complaints: ComplaintStore
+    keys: MasterKeySource
+
+
+@dataclasses.dataclass(frozen=True)
 class WrittenPersonal:
     complaint_id: str
     commitment: str
@@ -106,21 +115,14 @@ def _refuse(verdict: WriteVerdict, complaint_id: str, actor: Actor) -> None:
 
 
 async def write_personal(
-    *,
-    parts: PersonalStore,
-    complaints: ComplaintStore,
-    keys: MasterKeySource,
-    actor: Actor,
-    complaint_id: str,
-    document: Any,
-    evidence: Evidence,
+    sources: PersonalSources, actor: Actor, complaint_id: str, document: Any, evidence: Evidence
 ) -> WrittenPersonal:
     """Validate, check the writer, seal and save (replacing the revision read)."""
     with invalid_record_problems():
         validate_personal(document)
-    stored = await parts.get(complaint_id)
+    stored = await sources.parts.get(complaint_id)
     stored_writer = stored.filer if stored is not None else None
-    case = await _case(complaints, complaint_id)
+    case = await _case(sources.complaints, complaint_id)
     _refuse(may_write(actor, case, stored_writer), complaint_id, actor)
     salt = new_salt()
     if stored is not None:
@@ -128,33 +130,26 @@ async def write_personal(
         previous = _sealed(stored)
         # The writer's own earlier salt is kept, so a retry gets the commitment it already filed.
         if stored.filer == actor.participant_id:
-            salt = (await _open(keys, complaint_id, previous)).salt
+            salt = (await _open(sources.keys, complaint_id, previous)).salt
     with invalid_record_problems():
         sealed = seal_personal(
-            keys.keys, complaint_id, document, salt=salt, evidence=_evidence_bytes(evidence)
+            sources.keys.keys, complaint_id, document, salt=salt, evidence=_evidence_bytes(evidence)
         )
-    saved = await parts.save(complaint_id, actor.participant_id, sealed, replaces=stored)
+    saved = await sources.parts.save(complaint_id, actor.participant_id, sealed, replaces=stored)
     log.info("personal_part_written", complaint_id=complaint_id, revision=saved.revision)
     return WrittenPersonal(complaint_id, saved.commitment, salt, created=stored is None)
 
 
-async def read_personal(
-    *,
-    parts: PersonalStore,
-    complaints: ComplaintStore,
-    keys: MasterKeySource,
-    actor: Actor,
-    complaint_id: str,
-) -> ShownPersonal:
+async def read_personal(sources: PersonalSources, actor: Actor, complaint_id: str) -> ShownPersonal:
     """The part as `actor` may see it; NotFound when it may see no case or no filer's part."""
-    case = await _case(complaints, complaint_id)
+    case = await _case(sources.complaints, complaint_id)
     access = Access.NONE if case is None else personal_access(actor, case)
     if case is None or access is Access.NONE:
         raise NotFound(f"no complaint {complaint_id} visible to {actor.participant_id}")
-    stored = await parts.get(complaint_id)
+    stored = await sources.parts.get(complaint_id)
     if stored is None or not belongs_to_case(stored.filer, case):
         raise NotFound(f"complaint {complaint_id} has no personal part from its filer")
-    opened = await _open(keys, complaint_id, _sealed(stored))
+    opened = await _open(sources.keys, complaint_id, _sealed(stored))
     matches = stored.commitment == stored.filed_commitment
     if not matches:
         log.warning("personal_commitment_mismatch", complaint_id=complaint_id)
@@ -171,7 +166,7 @@ async def read_personal(
     )
 
 
-async def erase_personal(*, parts: PersonalStore, actor: Actor, complaint_id: str) -> datetime:
+async def erase_personal(parts: PersonalStore, actor: Actor, complaint_id: str) -> datetime:
     """Erase the part for good; returns when it was (first) erased."""
     if actor.role is not Role.OPERATOR:
         raise Forbidden("operator-only", "only an operator erases a personal part")
