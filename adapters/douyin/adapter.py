@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.base.codes import CodeReader
-from adapters.base.contract import AdapterInfo, NativeRef
+from adapters.base.contract import AdapterInfo, NativeRef, PullPage, PullRequest, TimeWindow
 from adapters.base.convert import (
     decode_json_object,
     epoch_seconds,
@@ -22,7 +22,7 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
-from adapters.base.paging import Page
+from adapters.base.paging import Page, after_page, checked_size, window_query
 from adapters.base.render import case_native_ids, case_order_id, native_content
 from adapters.douyin import const
 from adapters.douyin.paging import is_page, read_page
@@ -39,6 +39,37 @@ class DouyinAdapter(RecordAdapter):
 
     def read_page(self, payload: Mapping[str, Any]) -> Page:
         return read_page(payload)
+
+    def pull_request(self, cursor: str | None, window: TimeWindow) -> PullRequest:
+        """The next afterSale/List query: a span of update times, pages of 100 from page 0.
+
+        The cursor is `<start epoch seconds>:<page>`.
+
+        Raises:
+            ValueError: the cursor is malformed or already at the end of the window.
+        """
+        query = window_query(cursor, window, const.MAX_WINDOW_S, const.FIRST_PAGE)
+        return PullRequest(
+            method=const.PULL_METHOD,
+            params={
+                "method": const.PULL_METHOD,
+                "update_start_time": str(query.start_s),
+                "update_end_time": str(query.end_s),
+                "order_by": "update_time asc",
+                "page": str(query.page),
+                "size": str(const.MAX_PAGE_SIZE),
+            },
+            window=query.window,
+            page=query.page,
+            page_size=const.MAX_PAGE_SIZE,
+            until=window.end,
+        )
+
+    def parse_pull_page(self, payload: Mapping[str, Any], request: PullRequest) -> PullPage:
+        """Records of one page and where to resume: next page, next span, or caught up."""
+        page = read_page(payload)
+        checked_size(page.records, request, "/data/items")
+        return after_page(page.records, request, page.has_more, const.FIRST_PAGE)
 
     def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
         if not isinstance(payload, Mapping):

@@ -140,3 +140,11 @@ RENDER_TAGS: dict[str, int] = {
     "case.note_added": 9017,
     "deadline.breached": 9018,
 }
+
+# afterSale/List: after-sales records by update time (epoch seconds), pages numbered from 0 of at
+# most 100 (`size`), `has_more` and `total` beside `items[]`.
+PULL_METHOD = "afterSale/List"
+MAX_PAGE_SIZE = 100
+FIRST_PAGE = 0
+# Assumed, not documented in public: a day of update times per query.
+MAX_WINDOW_S = 24 * 60 * 60

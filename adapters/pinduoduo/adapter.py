@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,15 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
-from adapters.base.paging import Page, count, record_list, walk
+from adapters.base.paging import (
+    Page,
+    after_page,
+    checked_size,
+    count,
+    record_list,
+    walk,
+    window_query,
+)
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.pinduoduo import const
 
@@ -152,24 +159,20 @@ class PinduoduoAdapter(RecordAdapter):
         Raises:
             ValueError: the cursor is malformed or already at the end of the window.
         """
-        until_s = _epoch(window.end)
-        start_s, page = _read_cursor(cursor) if cursor else (_epoch(window.start), 1)
-        if start_s >= until_s:
-            raise ValueError("nothing to pull: the cursor is at or past the window's end")
-        end_s = min(start_s + const.MAX_WINDOW_S, until_s)
+        query = window_query(cursor, window, const.MAX_WINDOW_S)
         return PullRequest(
             method=const.PULL_METHOD,
             params={
                 "type": const.PULL_METHOD,
                 "after_sales_status": const.PULL_ALL,
                 "after_sales_type": const.PULL_ALL,
-                "start_updated_at": str(start_s),
-                "end_updated_at": str(end_s),
-                "page": str(page),
+                "start_updated_at": str(query.start_s),
+                "end_updated_at": str(query.end_s),
+                "page": str(query.page),
                 "page_size": str(const.MAX_PAGE_SIZE),
             },
-            window=TimeWindow(_from_epoch(start_s), _from_epoch(end_s)),
-            page=page,
+            window=query.window,
+            page=query.page,
             page_size=const.MAX_PAGE_SIZE,
             until=window.end,
         )
@@ -184,14 +187,8 @@ class PinduoduoAdapter(RecordAdapter):
         records = body.get("refund_list") or []
         if not isinstance(records, list) or not all(isinstance(item, Mapping) for item in records):
             raise AdapterError(f"{at}/refund_list", "expected a list of records")
-        if len(records) > request.page_size:
-            raise AdapterError(f"{at}/refund_list", "more records than the page size asked for")
-        start_s, end_s = _epoch(request.window.start), _epoch(request.window.end)
-        if records and request.page * request.page_size < total:
-            return PullPage(records=records, next_cursor=f"{start_s}:{request.page + 1}", more=True)
-        return PullPage(
-            records=records, next_cursor=f"{end_s}:1", more=end_s < _epoch(request.until)
-        )
+        checked_size(records, request, f"{at}/refund_list")
+        return after_page(records, request, request.page * request.page_size < total)
 
 
 def amount(value: Any, at: str) -> int:
@@ -218,20 +215,3 @@ def pdd_time(value: Any, at: str) -> str:
         if len(digits) == const.EPOCH_MILLIS_DIGITS:
             return epoch_millis(int(digits) // 1000 * 1000, at)
     raise AdapterError(at, "expected epoch seconds, epoch milliseconds or yyyy-MM-dd HH:mm:ss")
-
-
-def _epoch(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValueError("pull windows need aware datetimes")
-    return int(moment.timestamp())
-
-
-def _from_epoch(seconds: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
-
-
-def _read_cursor(cursor: str) -> tuple[int, int]:
-    start, _, page = cursor.partition(":")
-    if not (start.isdigit() and page.isdigit() and int(page) >= 1):
-        raise ValueError(f"not a Pinduoduo cursor: {cursor!r}")
-    return int(start), int(page)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from adapters.base.codes import CodeReader
-from adapters.base.contract import AdapterInfo, NativeRef
+from adapters.base.contract import AdapterInfo, NativeRef, PullPage, PullRequest, TimeWindow
 from adapters.base.convert import (
+    SHANGHAI,
     decode_json_object,
     int_code,
     local_time,
@@ -20,7 +22,7 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
-from adapters.base.paging import Page
+from adapters.base.paging import Page, after_page, checked_size, count, flag, walk, window_query
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.taobao import const
 from adapters.taobao.paging import is_page, read_page
@@ -37,6 +39,48 @@ class TaobaoAdapter(RecordAdapter):
 
     def read_page(self, payload: Mapping[str, Any]) -> Page:
         return read_page(payload)
+
+    def pull_request(self, cursor: str | None, window: TimeWindow) -> PullRequest:
+        """The next taobao.refunds.receive.get query: a span of modification times, pages of 100.
+
+        The cursor is `<start epoch seconds>:<page_no>`. Times go as Asia/Shanghai text, the
+        call's own format; records on the boundary second may come twice, which changes nothing.
+
+        Raises:
+            ValueError: the cursor is malformed or already at the end of the window.
+        """
+        query = window_query(cursor, window, const.MAX_WINDOW_S)
+        return PullRequest(
+            method=const.PULL_METHOD,
+            params={
+                "method": const.PULL_METHOD,
+                "fields": const.PULL_FIELDS,
+                "start_modified": _local(query.window.start),
+                "end_modified": _local(query.window.end),
+                "page_no": str(query.page),
+                "page_size": str(const.MAX_PAGE_SIZE),
+                "use_has_next": "true",
+            },
+            window=query.window,
+            page=query.page,
+            page_size=const.MAX_PAGE_SIZE,
+            until=window.end,
+        )
+
+    def parse_pull_page(self, payload: Mapping[str, Any], request: PullRequest) -> PullPage:
+        """Records of one page and where to resume: next page, next span, or caught up.
+
+        `has_next` decides when sent (asked for with use_has_next); otherwise `total_results`.
+        """
+        page = read_page(payload)
+        body, at = walk(payload, (const.PULL_RESPONSE_KEY,))
+        checked_size(page.records, request, f"{at}/refunds/refund")
+        if body.get("has_next") is not None:
+            more = flag(body["has_next"], f"{at}/has_next")
+        else:
+            total = count(body.get("total_results", 0), f"{at}/total_results")
+            more = request.page * request.page_size < total
+        return after_page(page.records, request, more)
 
     def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
         if not isinstance(payload, Mapping):
@@ -154,3 +198,7 @@ class TaobaoAdapter(RecordAdapter):
         if order_id is not None:
             content["tid"] = order_id
         return {"topic": const.RENDER_TOPIC_PREFIX + topic_name(event["type"]), "content": content}
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")

@@ -59,3 +59,17 @@ REFUND_PHASES = frozenset({"onsale", "aftersale"})
 SHOP_PLATFORMS: dict[str, str] = {"B": "tmall", "C": "taobao"}
 
 RENDER_TOPIC_PREFIX = "complaint_hub_"
+
+# taobao.refunds.receive.get: refunds a seller received, by modification time, pages of at most
+# 100 (page_size), page_no from 1, `has_next` when asked with use_has_next=true.
+PULL_METHOD = "taobao.refunds.receive.get"
+PULL_RESPONSE_KEY = "refunds_receive_get_response"
+MAX_PAGE_SIZE = 100
+# Assumed, not documented in public: a day of modification times per query keeps every window
+# small enough for the platform's page limits.
+MAX_WINDOW_S = 24 * 60 * 60
+# The list call returns only the fields asked for: those the adapter reads, nothing personal.
+PULL_FIELDS = (
+    "refund_id,tid,oid,status,refund_fee,modified,created,good_status,has_good_return,"
+    "cs_status,refund_phase,advance_status"
+)

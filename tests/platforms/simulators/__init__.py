@@ -1,7 +1,9 @@
 """Simulated platforms for the end-to-end tests and the demo.
 
-`pinduoduo.PinduoduoSimulator` serves Pinduoduo's incremental after-sales list API (the hub polls
-it) and signs its answers with the platform's key; `jd.JdSimulator` is a JD back-end that reads
-the hub's JD feed and pushes its after-sales service updates. `traffic` generates realistic status
-progressions for both.
+Pull gateways, each signing its answers with the platform's key (`gateway.SignedGateway`):
+`pinduoduo.PinduoduoSimulator` serves Pinduoduo's incremental after-sales list
+(pdd.refund.list.increment.get), `taobao.TaobaoSimulator` Taobao's taobao.refunds.receive.get and
+`douyin.DouyinSimulator` Douyin's afterSale/List; the hub polls them. `jd.JdSimulator` is a JD
+back-end that reads the hub's JD feed and pushes its after-sales service updates. `traffic`
+generates realistic status progressions for each.
 """

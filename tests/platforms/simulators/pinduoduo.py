@@ -15,40 +15,24 @@ the hub refuses them.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-import orjson
-from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.crypto import MessageView, sign_response
-from hub.crypto.keys import generate_private_key
+from tests.platforms.simulators.gateway import SignedGateway
 from tests.platforms.simulators.traffic import GOODS, PDD_PATHS, pdd_order_sn, yuan
 
 METHOD = "pdd.refund.list.increment.get"
 RESPONSE_KEY = "refund_increment_get_response"
 MAX_WINDOW_S = 30 * 60
 MAX_PAGE_SIZE = 100
-PATH = "/api/router"
-
-Signing = Literal["valid", "unsigned", "wrong_key"]
+PATH = SignedGateway.path
 
 
-@dataclasses.dataclass(frozen=True)
-class ServedQuery:
-    """One query the gateway answered, with the ids and statuses it returned."""
-
-    params: dict[str, str]
-    headers: dict[str, str]
-    url: str
-    served: tuple[tuple[str, int], ...]
-
-
-class PinduoduoSimulator:
+class PinduoduoSimulator(SignedGateway):
     def __init__(
         self,
         private_key: Ed25519PrivateKey,
@@ -57,14 +41,9 @@ class PinduoduoSimulator:
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
     ) -> None:
-        # Public: a test may make the gateway sign with another key.
-        self.signing_key = private_key
-        self.kid = kid
-        self._clock = clock
+        super().__init__(private_key, kid, clock=clock)
         self._rng = rng or random.Random(6)
         self.records: dict[str, dict[str, Any]] = {}
-        self.signing: Signing = "valid"
-        self.queries: list[ServedQuery] = []
 
     # -- the platform's own activity ---------------------------------------------------------
 
@@ -79,7 +58,7 @@ class PinduoduoSimulator:
     ) -> str:
         """A buyer opens an after-sales request on an order; returns its id."""
         record_id = str(self._rng.randrange(10**12, 10**13))
-        now = self._epoch()
+        now = self.epoch()
         self.records[record_id] = {
             # A bare JSON number, as the real list call sends it (above 2^31, below 2^53).
             "id": int(record_id),
@@ -104,14 +83,14 @@ class PinduoduoSimulator:
         """The record moves to `status` now (the update time is the clock's)."""
         record = self.records[record_id]
         record["after_sales_status"] = status
-        record["updated_time"] = str(self._epoch())
+        record["updated_time"] = str(self.epoch())
         if amount_fen is not None:
             record["refund_amount"] = yuan(amount_fen)
         if status in (7, 22):
             record["tracking_number"] = f"YT{self._rng.randrange(10**12, 10**13)}"
             record["shipping_name"] = "圆通速递"
         if status in (10, 16, 25):
-            record["confirm_time"] = str(self._epoch())
+            record["confirm_time"] = str(self.epoch())
 
     def background(self, count: int, *, day: str = "261111") -> list[str]:
         """After-sales records on orders no complaint is about: everyday traffic."""
@@ -131,58 +110,27 @@ class PinduoduoSimulator:
             )
         return ids
 
-    def _epoch(self) -> int:
-        return int(self._clock().timestamp())
-
     # -- the gateway --------------------------------------------------------------------------
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get(PATH, self._answer)
-        return app
-
-    async def _answer(self, request: web.Request) -> web.Response:
-        params = dict(request.query)
+    def answer(self, params: dict[str, str]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
         problem = _invalid(params)
-        served: tuple[tuple[str, int], ...] = ()
         if problem is not None:
-            document: dict[str, Any] = {"error_response": problem}
-        else:
-            start, end = int(params["start_updated_at"]), int(params["end_updated_at"])
-            page, size = int(params.get("page", "1")), int(params.get("page_size", "100"))
-            matched = sorted(
-                (r for r in self.records.values() if start <= int(r["updated_time"]) < end),
-                key=lambda r: (int(r["updated_time"]), int(r["id"])),
-            )
-            chosen = matched[(page - 1) * size : page * size]
-            served = tuple((str(r["id"]), int(r["after_sales_status"])) for r in chosen)
-            document = {
-                RESPONSE_KEY: {
-                    "total_count": len(matched),
-                    "refund_list": [dict(r) for r in chosen],
-                    "request_id": f"{self._rng.getrandbits(64):016x}",
-                }
+            return {"error_response": problem}, ()
+        start, end = int(params["start_updated_at"]), int(params["end_updated_at"])
+        page, size = int(params.get("page", "1")), int(params.get("page_size", "100"))
+        matched = sorted(
+            (r for r in self.records.values() if start <= int(r["updated_time"]) < end),
+            key=lambda r: (int(r["updated_time"]), int(r["id"])),
+        )
+        chosen = matched[(page - 1) * size : page * size]
+        document = {
+            RESPONSE_KEY: {
+                "total_count": len(matched),
+                "refund_list": [dict(r) for r in chosen],
+                "request_id": f"{self._rng.getrandbits(64):016x}",
             }
-        url = f"{request.scheme}://{request.host}{request.raw_path}"
-        self.queries.append(ServedQuery(params, dict(request.headers), url, served))
-        body = orjson.dumps(document)
-        headers = {"Content-Type": "application/json"}
-        if self.signing != "unsigned":
-            key = self.signing_key if self.signing == "valid" else generate_private_key()
-            headers.update(
-                sign_response(
-                    200,
-                    headers,
-                    body,
-                    request=MessageView.for_request(
-                        request.method, url, list(request.headers.items())
-                    ),
-                    private_key=key,
-                    kid=self.kid,
-                    created=self._epoch(),
-                )
-            )
-        return web.Response(body=body, headers=headers)
+        }
+        return document, tuple((str(r["id"]), int(r["after_sales_status"])) for r in chosen)
 
 
 def _invalid(params: dict[str, str]) -> dict[str, Any] | None:

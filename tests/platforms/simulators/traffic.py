@@ -54,3 +54,36 @@ def jd_order_id(rng: random.Random) -> str:
 
 def pick(rng: random.Random, paths: dict[str, tuple[int, Sequence[int]]]) -> str:
     return rng.choice(sorted(paths))
+
+
+# Taobao refund status paths, as taobao.refunds.receive.get lists them.
+TAOBAO_PATHS: dict[str, Sequence[str]] = {
+    "refund": ("WAIT_SELLER_AGREE", "SUCCESS"),
+    "return_refund": (
+        "WAIT_SELLER_AGREE",
+        "WAIT_BUYER_RETURN_GOODS",
+        "WAIT_SELLER_CONFIRM_GOODS",
+        "SUCCESS",
+    ),
+    "refused": ("WAIT_SELLER_AGREE", "SELLER_REFUSE_BUYER"),
+    "closed": ("WAIT_SELLER_AGREE", "CLOSED"),
+}
+
+# Douyin aftersale_status paths: (aftersale_type, statuses in order), as afterSale/List lists them.
+DOUYIN_PATHS: dict[str, tuple[int, Sequence[int]]] = {
+    "refund": (1, (6, 12)),
+    "return_refund": (0, (6, 7, 11, 12)),
+    "exchange": (3, (6, 7, 11, 8, 3, 14)),
+    "refused": (1, (6, 27)),
+    "closed": (1, (6, 28)),
+}
+
+
+def taobao_tid(rng: random.Random) -> int:
+    """A Taobao order id: a long of 19 digits, above 2^53 as real ones are."""
+    return rng.randrange(2 * 10**18, 4 * 10**18)
+
+
+def douyin_order_id(rng: random.Random) -> int:
+    """A Douyin shop order id: 19 digits starting with 47 or 48, above 2^53."""
+    return rng.randrange(47 * 10**17, 49 * 10**17)
