@@ -27,10 +27,14 @@ def records_in(adapter: Adapter, payload: Any) -> list[dict[str, Any]]:
     found = []
     for at, record in _records(adapter, payload):
         try:
-            found.append(_describe(adapter, record))
+            described = _describe(adapter, record)
         except AdapterError as err:
             field = at + err.field if err.field != "/" else (at or "/")
             raise AdapterError(field, err.message) from err
+        # Pointers name the place in the whole payload, as error fields do.
+        for item in described["unmapped"]:
+            item["pointer"] = at + item["pointer"]
+        found.append(described)
     return found
 
 

@@ -19,8 +19,10 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.paging import Page
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.jd import const
+from adapters.jd.paging import is_page, read_page
 
 
 class JdAdapter(RecordAdapter):
@@ -34,9 +36,20 @@ class JdAdapter(RecordAdapter):
         self.amount_unit = amount_unit
         self.info = AdapterInfo.from_manifest(Path(__file__).parent)
 
+    def is_page(self, payload: Mapping[str, Any]) -> bool:
+        return is_page(payload)
+
+    def read_page(self, payload: Mapping[str, Any]) -> Page:
+        return read_page(payload)
+
     def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
         service_id = native_id(require(payload, "afsServiceId", ""), "/afsServiceId")
-        apply_id = native_id(require(payload, "afsApplyId", ""), "/afsApplyId")
+        # The service list page leaves the application id out; a record names it when sent.
+        apply_id = (
+            native_id(payload["afsApplyId"], "/afsApplyId")
+            if payload.get("afsApplyId") is not None
+            else None
+        )
         order_id = native_id(require(payload, "orderId", ""), "/orderId")
         ware_id = (
             native_id(payload["wareId"], "/wareId") if payload.get("wareId") is not None else None

@@ -19,8 +19,10 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.paging import Page
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.kuaishou import const
+from adapters.kuaishou.paging import is_page, read_page
 
 
 class KuaishouAdapter(RecordAdapter):
@@ -28,6 +30,12 @@ class KuaishouAdapter(RecordAdapter):
 
     def __init__(self) -> None:
         self.info = AdapterInfo.from_manifest(Path(__file__).parent)
+
+    def is_page(self, payload: Mapping[str, Any]) -> bool:
+        return is_page(payload)
+
+    def read_page(self, payload: Mapping[str, Any]) -> Page:
+        return read_page(payload)
 
     def normalise(self, payload: Mapping[str, Any]) -> NativeRecord:
         if not isinstance(payload, Mapping):

@@ -134,6 +134,17 @@ COPIED: dict[str, list[dict[str, Any]]] = {
             "updated_at": "2022-09-29T14:17:15+08:00",
         }
     ],
+    "jd/fixtures/_pages/service_list_page.json": [
+        {
+            "native_id": "381766106",
+            "order_id": "70908914949",
+            "status": "10",
+            "phase": "requested",
+            "amount_fen": None,
+            "updated_at": "2018-01-09T16:37:28+08:00",
+            "unmapped": [],
+        }
+    ],
     "pinduoduo/fixtures/real_pmc_refund_created/native.json": [
         {
             "native_id": "7381745730",
@@ -151,6 +162,30 @@ INVENTED_PAGES: dict[str, list[dict[str, Any]]] = {
     "taobao/fixtures/_pages/receive_get_invented.json": [
         {"native_id": "181784773340365852", "status": "WAIT_SELLER_AGREE", "amount_fen": 100},
         {"native_id": "181784773340365853", "phase": "offered", "amount_fen": None},
+    ],
+    "jd/fixtures/_pages/jos_wrapped_invented.json": [
+        {"native_id": "9381766106", "status": "31", "phase": "offered", "amount_fen": 59900},
+        {
+            "native_id": "9381766107",
+            "phase": "unknown",
+            "unmapped": [
+                {
+                    "field": "afsServiceStep",
+                    "pointer": "/jingdong_afsservice_servicelistpage_query_responce/result"
+                    "/serviceInfoList/1/afsServiceStep",
+                    "code": "70",
+                }
+            ],
+        },
+    ],
+    "kuaishou/fixtures/_pages/refund_pcursor_list_invented.json": [
+        {"native_id": "2123456789012345", "order_id": "2123456789012346", "amount_fen": 8900},
+        {
+            "native_id": "2123456789012347",
+            "phase": "resolved",
+            "amount_fen": 59900,
+            "updated_at": "2026-11-13T13:00:00.123+08:00",
+        },
     ],
     "pinduoduo/fixtures/_pages/increment_get_invented.json": [
         {"native_id": "7381745730", "amount_fen": 1990},
