@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from datetime import datetime
 
@@ -96,6 +97,8 @@ class ParticipantStore:
             raise Conflict(
                 f"participant refused by a database rule: {err.constraint_name}"
             ) from err
+        if row is None:  # an INSERT ... RETURNING returns its row
+            raise RuntimeError("participants INSERT returned no row")
         return participant_from_row(row)
 
     async def get(self, participant_id: str) -> Participant | None:
@@ -155,6 +158,8 @@ class ParticipantStore:
             raise Conflict(f"key id {kid} is already registered; key ids are unique") from err
         except asyncpg.ForeignKeyViolationError as err:
             raise NotFound(f"no participant {participant_id}") from err
+        if row is None:  # an INSERT ... RETURNING returns its row
+            raise RuntimeError("participant_keys INSERT returned no row")
         return _key(row)
 
     async def revoke_key(self, kid: str, reason: str) -> ParticipantKey:
@@ -171,7 +176,7 @@ class ParticipantStore:
             raise NotFound(f"no key {kid}")
         return _key(row)
 
-    async def list_keys(self, participant_id: str | None = None) -> list[ParticipantKey]:
+    async def list_keys(self, participant_id: str | None = None) -> builtins.list[ParticipantKey]:
         rows = await self._pool.fetch(
             f"SELECT {_KEY_COLUMNS} FROM participant_keys"
             " WHERE $1::text IS NULL OR participant_id = $1 ORDER BY participant_id, kid",

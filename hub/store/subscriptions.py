@@ -6,6 +6,7 @@ tests can drive a day of retries with an injected clock.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
@@ -111,6 +112,8 @@ class SubscriptionStore:
             new.secret_sealed,
             new.after,
         )
+        if row is None:  # an INSERT ... SELECT of one row, RETURNING it
+            raise RuntimeError("subscriptions INSERT returned no row")
         return _subscription(row)
 
     async def get(self, subscription_id: str, owner: str) -> Subscription | None:
@@ -148,7 +151,7 @@ class SubscriptionStore:
 
     # the delivery worker's side ----------------------------------------------------------
 
-    async def lease_due(self, worker: str, now: datetime, limit: int) -> list[Leased]:
+    async def lease_due(self, worker: str, now: datetime, limit: int) -> builtins.list[Leased]:
         """Pause the subscriptions of disabled owners (and resume re-enabled ones), then lease
         up to `limit` due subscriptions that have something to deliver. Commits before returning:
         the caller talks to receivers with no transaction open."""
@@ -231,7 +234,7 @@ class SubscriptionStore:
 
     async def page(
         self, after: int, limit: int
-    ) -> tuple[list[tuple[FeedItem, dict[str, Any] | None]], bool]:
+    ) -> tuple[builtins.list[tuple[FeedItem, dict[str, Any] | None]], bool]:
         """Up to `limit` feed items after `after`, each with its case's current state (None: no
         snapshot), in one query; and whether more follow. Rights are judged on these states, at
         delivery time, as `read_feed` plus `case_states` would give them."""
