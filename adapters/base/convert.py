@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from adapters.base.errors import AdapterError
@@ -49,7 +49,7 @@ def require(payload: Mapping[str, Any], key: str, at: str) -> Any:
     return payload[key]
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """True for a JSON integer: bool subclasses int in Python but is never a number on the wire."""
     return isinstance(value, int) and not isinstance(value, bool)
 

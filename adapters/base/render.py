@@ -36,7 +36,8 @@ def native_content(
         "occurred_at": write_time(event["occurred_at"], "/occurred_at"),
         **_convert(event["data"], "/data", money, write_time),
     }
-    return _keys(body, keys)
+    rendered: dict[str, Any] = _keys(body, keys)
+    return rendered
 
 
 def _convert(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.problems import Problem
+from hub.problems import Problem, Restated
 
 
 class NativeFieldInvalid(Problem):
@@ -31,11 +31,9 @@ def refused_natively(refusal: Problem, *, field: str, native_ref: dict[str, str]
 
     The platform never wrote the canonical event: what it can act on is its own field.
     """
-    problem = Problem(
+    return Restated(
+        refusal,
         f"{refusal.detail} (from the native field {field})",
-        **{**refusal.extensions, "field": field, "native_ref": native_ref},
+        field=field,
+        native_ref=native_ref,
     )
-    problem.slug = refusal.slug  # type: ignore[misc]
-    problem.title = refusal.title  # type: ignore[misc]
-    problem.status = refusal.status  # type: ignore[misc]
-    return problem

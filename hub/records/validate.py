@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema.exceptions
 import jsonschema.validators
@@ -54,7 +54,8 @@ def _is_integer(checker: Any, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-_CanonicalValidator = jsonschema.validators.extend(
+# jsonschema's `extend` is untyped; what it returns is a validator class like the one extended.
+_CanonicalValidator: type[Validator] = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
@@ -146,7 +147,7 @@ def validate_snapshot(doc: object) -> None:
 
 
 def _validate(validator: Validator, doc: object) -> None:
-    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(cast(Any, doc)))
     if error is not None:
         raise RecordInvalid(_pointer(error), str(error.validator), _message(error))
     _check_usccs(doc)
@@ -162,10 +163,16 @@ def _pointer(error: jsonschema.exceptions.ValidationError) -> str:
     parts = [str(part) for part in error.absolute_path]
     # Name the offending member itself, not the object that lacks or carries it.
     instance = error.instance
+    required = error.validator_value
     if error.validator == "required" and isinstance(instance, Mapping):
-        missing = [name for name in error.validator_value if name not in instance]
+        names = required if isinstance(required, list) else []
+        missing = [name for name in names if name not in instance]
         parts.extend(missing[:1])
-    elif error.validator == "additionalProperties" and isinstance(instance, Mapping):
+    elif (
+        error.validator == "additionalProperties"
+        and isinstance(instance, Mapping)
+        and isinstance(error.schema, Mapping)
+    ):
         known = set(error.schema.get("properties", {}))
         extra = sorted(name for name in instance if name not in known)
         parts.extend(extra[:1])

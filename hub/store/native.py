@@ -16,6 +16,7 @@ from typing import Any, cast
 import asyncpg
 import orjson
 
+from hub.store.pool import Conn
 from hub.store.unmapped import count_unmapped_txn
 
 
@@ -80,7 +81,7 @@ SET state = EXCLUDED.state, event_ids = EXCLUDED.event_ids, updated_at = EXCLUDE
 
 
 async def upsert_native_txn(
-    conn: asyncpg.Connection,
+    conn: Conn,
     states: Sequence[tuple[NativeState, str]],
     at: datetime,
 ) -> None:

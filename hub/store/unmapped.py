@@ -15,6 +15,8 @@ from typing import Any
 
 import asyncpg
 
+from hub.store.pool import Conn
+
 _COUNT = """
 INSERT INTO unmapped_codes AS u (platform, field, code, count, first_seen_at, last_seen_at)
 SELECT p, f, c, n, $5, $5
@@ -42,7 +44,7 @@ class UnmappedCount:
 
 
 async def count_unmapped_txn(
-    conn: asyncpg.Connection, seen: Iterable[tuple[str, str, str]], at: datetime
+    conn: Conn, seen: Iterable[tuple[str, str, str]], at: datetime
 ) -> None:
     """Add one to each (platform, field, code) in `seen`, inside the caller's transaction."""
     counts = Counter(seen)

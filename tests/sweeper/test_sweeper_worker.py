@@ -15,7 +15,6 @@ from hub.clock import CLOCK
 from hub.settings import Settings
 from tests.sweeper.test_deadline_sweeper import breach_events, file_complaint
 
-
 # After the acceptance deadline of a complaint received on 2026-11-02 (2026-11-11).
 TODAY = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 

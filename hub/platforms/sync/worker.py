@@ -70,7 +70,7 @@ def backoff_s(failures: int, interval_s: float, max_s: float, draw: float) -> fl
     if failures <= 0:
         return interval_s
     base = min(max_s, interval_s * 2 ** (failures - 1))
-    return base / 2 + base / 2 * draw
+    return float(base / 2 + base / 2 * draw)
 
 
 class SyncWorker:
@@ -209,9 +209,10 @@ class SyncWorker:
                 return report
             if not page.more:
                 return report
-            state = await self._claim()
-            if state is None:
+            claimed = await self._claim()
+            if claimed is None:
                 return report
+            state = claimed
         return report
 
     async def _apply(
