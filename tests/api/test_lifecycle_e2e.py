@@ -38,12 +38,13 @@ from tests.api._lifecycle import (
 # status, amount recovered (fen) and the open deadlines after each step of the bureau path
 BUREAU_SNAPSHOTS = (
     ("filed", 0, ["acceptance_decision"]),
-    ("accepted", 0, []),
-    ("routed", 0, ["odr_negotiation"]),
-    ("acknowledged", 0, ["odr_negotiation"]),
-    ("negotiating", 0, ["odr_negotiation"]),
-    ("negotiating", 0, ["odr_negotiation"]),
-    ("resolved", AMOUNT_FEN, []),
+    # the mediation limit runs from acceptance until a confirmed resolution (Order 121 art. 23)
+    ("accepted", 0, ["mediation_limit"]),
+    ("routed", 0, ["odr_negotiation", "mediation_limit"]),
+    ("acknowledged", 0, ["odr_negotiation", "mediation_limit"]),
+    ("negotiating", 0, ["odr_negotiation", "mediation_limit"]),
+    ("negotiating", 0, ["odr_negotiation", "mediation_limit"]),
+    ("resolved", AMOUNT_FEN, ["mediation_limit"]),
     ("confirmed", AMOUNT_FEN, []),
     ("closed", AMOUNT_FEN, []),
 )
