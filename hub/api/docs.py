@@ -17,7 +17,13 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.api.openapi import CACHE_CONTROL, api_description, operations
+from hub.api.openapi import (
+    CACHE_CONTROL,
+    SCHEMA_COMPONENTS,
+    api_description,
+    operations,
+    served_schema,
+)
 from hub.http.cacheable import respond_cacheable
 from hub.records.validate import SCHEMA_BASE
 
@@ -103,6 +109,13 @@ def _schema_link(schema: Mapping[str, Any]) -> str:
     """A schema in one line: a link to the served schema or the component, else its type."""
     ref = schema.get("$ref")
     if isinstance(ref, str):
+        served = served_schema(ref)
+        if served is not None:
+            # Bundled from schemas/ and served there: linked at this hub, so the page stays
+            # useful without the internet.
+            name, pointer = served
+            shown = name + ("#" + pointer if pointer else "")
+            return f'<a href="/schemas/{_esc(name)}"><code>{_esc(shown)}</code></a>'
         if ref.startswith(_COMPONENT + "schemas/"):
             name = ref.rsplit("/", 1)[1]
             return f'<a href="#schema-{_esc(name)}">{_esc(name)}</a>'
@@ -185,6 +198,8 @@ def _components(document: Mapping[str, Any]) -> Iterator[str]:
         '<a href="/schemas/">/schemas/</a>.</p>'
     )
     for name, schema in components.get("schemas", {}).items():
+        if served_schema(SCHEMA_COMPONENTS + name) is not None:
+            continue  # a record schema, linked above and served at /schemas/
         yield f'<h3 id="schema-{_esc(name)}">{_esc(name)}</h3>'
         yield "<pre>" + _esc(json.dumps(schema, indent=2, ensure_ascii=False)) + "</pre>"
 

@@ -1,23 +1,31 @@
-"""The API description matches the app route for route, is valid OpenAPI 3.1, and is served with
-the JSON Schemas it refers to and an offline /docs page."""
+"""The API description matches the app route for route, is valid OpenAPI 3.1 that resolves on its
+own (the record schemas bundled in), and is served with the JSON Schemas and an offline /docs
+page."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from hub.api.openapi import api_description, operations
+from hub.api.openapi import (
+    SCHEMA_COMPONENTS,
+    UnbundledReference,
+    api_description,
+    bundle,
+    operations,
+)
 from hub.api.schemas import SCHEMA_CONTENT_TYPE
 from hub.records.validate import SCHEMA_BASE, schema_path
 
 PROBLEM = "application/problem+json"
+BUNDLED = SCHEMA_COMPONENTS
 SCHEMAS = schema_path()
 _PARAM = re.compile(r"\{(\w+)(?::[^{}]*(?:\{[^{}]*\}[^{}]*)*)?\}")
 
@@ -101,47 +109,115 @@ async def test_every_documented_operation_is_a_route_of_the_app(app: web.Applica
     assert not extra, f"hub/api/openapi.json documents routes the app lacks: {sorted(extra)}"
 
 
-def test_the_document_is_valid_openapi_3_1() -> None:
+def test_the_document_is_valid_openapi_3_1_and_resolves_offline_on_its_own() -> None:
     import openapi_spec_validator as validators
 
-    def served_schema(uri: str) -> Any:
-        # The $refs name the schemas by their public $id; resolve them from schemas/, offline.
-        assert uri.startswith(SCHEMA_BASE), f"external reference outside the hub's schemas: {uri}"
-        return json.loads((SCHEMAS / uri[len(SCHEMA_BASE) :].partition("#")[0]).read_text())
+    def no_fetching(uri: str) -> Any:
+        raise AssertionError(f"the document refers outside itself: {uri}")
 
-    class OfflineValidator(validators.OpenAPIV31SpecValidator):  # type: ignore[misc,name-defined]
-        resolver_handlers: ClassVar = {"https": served_schema, "http": served_schema}
+    class OfflineValidator(validators.OpenAPIV31SpecValidator):
+        # Any reference that left the document would be fetched through these, and fail.
+        resolver_handlers = {"https": no_fetching, "http": no_fetching}  # type: ignore[dict-item]  # noqa: RUF012
 
     document = _document()
     assert document["openapi"] == "3.1.0"
     OfflineValidator(dict(document)).validate()
 
 
-def test_every_reference_resolves_to_a_served_schema_or_a_component() -> None:
+def test_every_reference_is_local_and_resolves() -> None:
     document = _document()
-    for ref in set(_refs(document)):
-        if ref.startswith("#/"):
-            _pointer(document, ref[1:])
-            continue
-        assert ref.startswith(SCHEMA_BASE), ref
-        name, _, fragment = ref[len(SCHEMA_BASE) :].partition("#")
-        schema = json.loads((SCHEMAS / name).read_text())
-        assert schema["$id"] == SCHEMA_BASE + name
-        _pointer(schema, fragment)
+    refs = set(_refs(document))
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/components/"), ref
+        _pointer(document, ref[1:])
 
 
-def test_bodies_refer_to_the_served_json_schemas() -> None:
+def test_every_schema_of_schemas_dir_is_bundled_by_file_name() -> None:
+    components = _document()["components"]["schemas"]
+    for path in sorted(SCHEMAS.glob("*.json")):
+        schema = json.loads(path.read_text())
+        bundled = components[path.name]
+        assert set(bundled) == set(schema) - {"$id", "$schema"}, path.name
+        assert bundled.get("title") == schema.get("title"), path.name
+    assert api_description().served_schemas["event-v1.json"] == "/schemas/event-v1.json"
+
+
+def test_bodies_refer_to_the_bundled_json_schemas() -> None:
     paths = _document()["paths"]
     post_event = paths["/v1/events"]["post"]["requestBody"]["content"]["application/json"]
-    assert post_event["schema"] == {"$ref": SCHEMA_BASE + "event-v1.json"}
+    assert post_event["schema"] == {"$ref": BUNDLED + "event-v1.json"}
     personal = paths["/v1/complaints/{complaint_id}/personal"]["put"]["requestBody"]
     assert personal["content"]["application/json"]["schema"] == {
-        "$ref": SCHEMA_BASE + "personal-v1.json"
+        "$ref": BUNDLED + "personal-v1.json"
     }
     snapshot = paths["/v1/complaints/{complaint_id}"]["get"]["responses"]["200"]
     assert snapshot["content"]["application/json"]["schema"] == {
-        "$ref": SCHEMA_BASE + "complaint-v1.json"
+        "$ref": BUNDLED + "complaint-v1.json"
     }
+
+
+def _bundled_validator(component: str) -> Any:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    uri = "urn:complaint-hub:openapi"
+    registry: Registry[Any] = Registry().with_resource(
+        uri, DRAFT202012.create_resource(dict(_document()))
+    )
+    return Draft202012Validator({"$ref": f"{uri}{BUNDLED}{component}"}, registry=registry)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted((SCHEMAS / "examples").glob("*.json")) if p.name != "personal.json"],
+    ids=lambda p: p.name,
+)
+def test_the_bundled_event_schema_decides_as_the_hubs_validator(path: Any) -> None:
+    from hub.records.validate import RecordInvalid, validate_event
+
+    event = json.loads(path.read_text())
+    validator = _bundled_validator("event-v1.json")
+    validate_event(event)
+    assert validator.is_valid(event), path.name
+    broken: dict[str, Any] = {**event, "data": {**event["data"], "unexpected": 1}}
+    with pytest.raises(RecordInvalid):
+        validate_event(broken)
+    assert not validator.is_valid(broken), path.name
+
+
+@pytest.mark.parametrize(
+    ("ref", "refused"),
+    [
+        ("https://elsewhere.example/schema.json", "leaves the hub"),
+        (SCHEMA_BASE + "nope-v1.json", "not in schemas/"),
+        (SCHEMA_BASE + "common-v1.json#anchor", "JSON Pointer"),
+    ],
+)
+def test_a_reference_that_cannot_be_bundled_stops_loading(ref: str, refused: str) -> None:
+    source = {"openapi": "3.1.0", "paths": {"/x": {"get": {"schema": {"$ref": ref}}}}}
+    schemas: dict[str, Mapping[str, Any]] = {
+        "common-v1.json": {"$id": SCHEMA_BASE + "common-v1.json", "$defs": {}}
+    }
+    with pytest.raises(UnbundledReference, match=refused):
+        bundle(source, schemas)
+
+
+def test_bundling_rebases_references_between_schemas() -> None:
+    schemas: dict[str, Mapping[str, Any]] = {
+        "a-v1.json": {"$id": SCHEMA_BASE + "a-v1.json", "$ref": "b-v1.json#/$defs/x"},
+        "b-v1.json": {
+            "$id": SCHEMA_BASE + "b-v1.json",
+            "$defs": {"x": {"$ref": "#/$defs/y"}, "y": {"type": "string"}},
+        },
+    }
+    source = {"paths": {}, "components": {"schemas": {"A": {"$ref": SCHEMA_BASE + "a-v1.json"}}}}
+    bundled = bundle(source, schemas)["components"]["schemas"]
+    assert bundled["A"] == {"$ref": BUNDLED + "a-v1.json"}
+    assert bundled["a-v1.json"] == {"$ref": BUNDLED + "b-v1.json/$defs/x"}
+    assert bundled["b-v1.json"]["$defs"]["x"] == {"$ref": BUNDLED + "b-v1.json/$defs/y"}
+    assert source["components"]["schemas"]["A"] == {"$ref": SCHEMA_BASE + "a-v1.json"}
 
 
 def test_every_error_response_is_a_problem() -> None:
