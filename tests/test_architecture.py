@@ -194,3 +194,22 @@ def test_store_does_not_reach_up() -> None:
 
 def test_cycle_finder_finds_a_cycle() -> None:
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_audit_proofs_import_no_server_module() -> None:
+    # A court's verifier needs hub.audit and hub.crypto alone; only the publisher (resources) and
+    # the HTTP handlers around it may reach the server.
+    pure = [m for m in MODULES if m.startswith("hub.audit") and m != "hub.audit.resources"]
+    offending = sorted(
+        f"{module} imports {name}"
+        for module in pure
+        for name in imports_of(module)
+        if name.split(".")[0] in ("aiohttp", "asyncpg")
+        or (
+            name.startswith("hub.")
+            and not name.startswith(("hub.audit", "hub.crypto"))
+            and _imported(name) is not None
+        )
+    )
+    assert pure
+    assert offending == []
