@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime
 from typing import Any
 
@@ -10,9 +11,19 @@ import orjson
 from aiohttp import web
 
 from hub.crypto.receipts import rfc3339
+from hub.domain.categories import Level1
+from hub.domain.lifecycle import Status
 from hub.domain.roles import region_prefix
 from hub.http.keys import ACTOR
-from hub.http.query import int_param
+from hub.http.query import (
+    COMPLAINT_ID,
+    PLATFORM,
+    datetime_param,
+    int_param,
+    parse_datetime,
+    path_param,
+    str_param,
+)
 from hub.problems import BadRequest
 from hub.records.event_view import shown_event
 from hub.services.complaints import list_visible, read_chain, read_complaint
@@ -23,9 +34,18 @@ from hub.store.complaints import ChainEvent, ComplaintFilters, StoredSnapshot
 MAX_LIMIT = 500
 
 
+_STATUSES = frozenset(Status)
+_CATEGORIES = frozenset(Level1)
+_REGION = re.compile(r"[0-9]{6}")
+
+
+def complaint_id_param(request: web.Request) -> str:
+    return path_param(request, "complaint_id", COMPLAINT_ID, "complaint")
+
+
 async def get_complaint(request: web.Request) -> web.Response:
     snapshot = await read_complaint(
-        request.app[COMPLAINTS], actor_of(request[ACTOR]), request.match_info["complaint_id"]
+        request.app[COMPLAINTS], actor_of(request[ACTOR]), complaint_id_param(request)
     )
     return web.json_response(snapshot.public, dumps=_dumps)
 
@@ -43,7 +63,7 @@ def _chain_item(item: ChainEvent) -> dict[str, Any]:
 
 async def get_chain(request: web.Request) -> web.Response:
     snapshot, chain = await read_chain(
-        request.app[COMPLAINTS], actor_of(request[ACTOR]), request.match_info["complaint_id"]
+        request.app[COMPLAINTS], actor_of(request[ACTOR]), complaint_id_param(request)
     )
     return web.json_response(
         {"complaint_id": snapshot.complaint_id, "events": [_chain_item(i) for i in chain]},
@@ -54,11 +74,18 @@ async def get_chain(request: web.Request) -> web.Response:
 def _cursor(text: str | None) -> tuple[datetime, str] | None:
     if not text:
         return None
+    refused = BadRequest("cursor is not one this hub issued; start without it", parameter="cursor")
     try:
-        moment, _, complaint_id = base64.urlsafe_b64decode(text.encode()).decode().partition("|")
-        return datetime.fromisoformat(moment), complaint_id
-    except ValueError as err:
-        raise BadRequest("cursor is not one this hub issued; start without it") from err
+        decoded = base64.urlsafe_b64decode(text.encode("ascii")).decode()
+    except ValueError as err:  # not ASCII, not base64, not UTF-8
+        raise refused from err
+    moment, _, complaint_id = decoded.partition("|")
+    if COMPLAINT_ID.fullmatch(complaint_id) is None:
+        raise refused
+    try:
+        return parse_datetime(moment, "cursor"), complaint_id
+    except BadRequest as err:
+        raise refused from err
 
 
 def _next_cursor(last: StoredSnapshot) -> str:
@@ -66,23 +93,16 @@ def _next_cursor(last: StoredSnapshot) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def _filters(query: Any) -> ComplaintFilters:
-    updated_after = query.get("updated_after")
-    try:
-        moment = datetime.fromisoformat(updated_after) if updated_after else None
-    except ValueError as err:
-        raise BadRequest("updated_after must be an RFC 3339 time with offset") from err
-    if moment is not None and moment.tzinfo is None:
-        raise BadRequest("updated_after must carry an offset")
-    region = query.get("region")
-    if region is not None and not (len(region) == 6 and region.isdigit()):
-        raise BadRequest("region must be a six-digit GB/T 2260 code")
+def _filters(request: web.Request) -> ComplaintFilters:
+    region = str_param(request, "region")
+    if region is not None and _REGION.fullmatch(region) is None:
+        raise BadRequest("region must be a six-digit GB/T 2260 code", parameter="region")
     return ComplaintFilters(
-        status=query.get("status"),
-        respondent_platform=query.get("respondent_platform"),
+        status=str_param(request, "status", choices=_STATUSES),
+        respondent_platform=str_param(request, "respondent_platform", pattern=PLATFORM),
         region=region_prefix(region) if region else None,
-        category=query.get("category"),
-        updated_after=moment,
+        category=str_param(request, "category", choices=_CATEGORIES),
+        updated_after=datetime_param(request, "updated_after"),
     )
 
 
@@ -90,8 +110,8 @@ async def list_complaints(request: web.Request) -> web.Response:
     items, more = await list_visible(
         request.app[COMPLAINTS],
         actor_of(request[ACTOR]),
-        _filters(request.query),
-        after=_cursor(request.query.get("cursor")),
+        _filters(request),
+        after=_cursor(str_param(request, "cursor")),
         limit=int_param(request, "limit", default=100, minimum=1, maximum=MAX_LIMIT),
     )
     return web.json_response(

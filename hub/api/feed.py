@@ -16,27 +16,30 @@ from hub.feeds.pages import MAX_LIMIT, FeedQuery, item_json
 from hub.feeds.resources import FEEDS
 from hub.feeds.sse import stream_feed
 from hub.http.keys import ACTOR, EVIDENCE
-from hub.http.query import BIGINT_MAX, int_param
-from hub.problems import BadRequest
+from hub.http.query import BIGINT_MAX, COMPLAINT_ID, int_param, parse_int, str_param
 from hub.services.decisions import actor_of
+
+# Every event type, comma-separated, fits well within this.
+_MAX_TYPES_CHARS = 1024
 
 
 def _feed_query(request: web.Request, after: int) -> FeedQuery:
-    types = request.query.get("types")
+    types = str_param(request, "types", max_chars=_MAX_TYPES_CHARS)
     return FeedQuery(
         after=after,
         limit=int_param(request, "limit", default=100, minimum=1, maximum=MAX_LIMIT),
         types=frozenset(t.strip() for t in types.split(",") if t.strip()) if types else None,
-        complaint_id=request.query.get("complaint") or None,
+        complaint_id=str_param(request, "complaint", pattern=COMPLAINT_ID),
     )
 
 
 def _after(request: web.Request, last_event_id: str | None = None) -> int:
     if last_event_id:
-        try:
-            return max(0, int(last_event_id))
-        except ValueError as err:
-            raise BadRequest("Last-Event-ID must be a feed position (an integer)") from err
+        # A negative position counts as the start (hub/api/openapi.json).
+        position = parse_int(
+            last_event_id, "Last-Event-ID", minimum=-BIGINT_MAX, maximum=BIGINT_MAX
+        )
+        return max(0, position)
     return int_param(request, "after", default=0, minimum=0, maximum=BIGINT_MAX)
 
 

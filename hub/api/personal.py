@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from hub.api.complaints import complaint_id_param
 from hub.crypto._b64 import b64url_encode
 from hub.crypto.receipts import rfc3339
 from hub.http.body import parse_json
@@ -28,7 +29,7 @@ def _sources(request: web.Request) -> service.PersonalSources:
 
 
 async def put_personal(request: web.Request) -> web.Response:
-    complaint_id = request.match_info["complaint_id"]
+    complaint_id = complaint_id_param(request)
     written = await service.write_personal(
         _sources(request),
         actor_of(request[ACTOR]),
@@ -48,7 +49,7 @@ async def put_personal(request: web.Request) -> web.Response:
 
 
 async def get_personal(request: web.Request) -> web.Response:
-    complaint_id = request.match_info["complaint_id"]
+    complaint_id = complaint_id_param(request)
     shown = await service.read_personal(_sources(request), actor_of(request[ACTOR]), complaint_id)
     body: dict[str, Any] = {
         "complaint_id": complaint_id,
@@ -65,7 +66,7 @@ async def get_personal(request: web.Request) -> web.Response:
 
 
 async def erase_personal(request: web.Request) -> web.Response:
-    complaint_id = request.match_info["complaint_id"]
+    complaint_id = complaint_id_param(request)
     erased_at = await service.erase_personal(
         request.app[PERSONAL_PARTS], actor_of(request[ACTOR]), complaint_id
     )

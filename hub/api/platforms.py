@@ -11,7 +11,7 @@ from hub.api.events import appended_json
 from hub.domain.native_access import may_read_native_feed
 from hub.http.body import parse_json
 from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
-from hub.http.query import BIGINT_MAX, int_param
+from hub.http.query import BIGINT_MAX, COMPLAINT_ID, PLATFORM, int_param, path_param, str_param
 from hub.platforms.resources import ADAPTERS, NATIVE_FEED, PLATFORM_INGEST
 from hub.problems import Forbidden, NotFound, Problem, Restated
 from hub.services.decisions import actor_of
@@ -21,7 +21,7 @@ MAX_LIMIT = 500
 
 
 def _adapter(request: web.Request) -> Adapter:
-    code = request.match_info["platform"]
+    code = path_param(request, "platform", PLATFORM, "platform")
     adapter = request.app[ADAPTERS].get(code)
     if adapter is None:
         raise NotFound(f"no adapter for platform {code}")
@@ -43,7 +43,7 @@ async def post_inbound(request: web.Request) -> web.Response:
         request[ACTOR],
         payload,
         request[EVIDENCE],
-        complaint_id=request.query.get("complaint_id") or None,
+        complaint_id=str_param(request, "complaint_id", pattern=COMPLAINT_ID),
     )
     body: dict[str, Any] = {
         "native_ref": outcome.native_ref.to_dict(),

@@ -15,7 +15,7 @@ from hub.feeds.webhooks.payload import FORMATS, STANDARD
 from hub.feeds.webhooks.resources import SUBSCRIPTIONS, WEBHOOK_GUARD, WEBHOOK_WORKER
 from hub.http.body import read_json
 from hub.http.keys import ACTOR
-from hub.http.query import BIGINT_MAX
+from hub.http.query import BIGINT_MAX, SUBSCRIPTION_ID, path_param
 from hub.privacy.resources import MASTER_KEYS
 from hub.problems import BadRequest, InvalidRecord, NotFound
 from hub.services import subscriptions as service
@@ -90,7 +90,7 @@ async def list_subscriptions(request: web.Request) -> web.Response:
 
 
 def _id(request: web.Request) -> str:
-    return request.match_info["subscription_id"]
+    return path_param(request, "subscription_id", SUBSCRIPTION_ID, "subscription")
 
 
 def _not_found(request: web.Request) -> NotFound:

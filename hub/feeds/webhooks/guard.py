@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import ipaddress
+import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -28,6 +29,7 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")  # RFC 6598: is_private misses it on some versions
 _MAX_URL_CHARS = 2048
+_UNSAFE_CHARACTER = re.compile(r"[\x00-\x20\x7f]")
 
 
 class TargetRefused(ValueError):
@@ -73,6 +75,10 @@ def parse_target(url: str, *, allow_private: bool) -> tuple[str, str, int]:
     """(scheme, host, port) of an acceptable URL; raises TargetRefused naming the reason."""
     if len(url) > _MAX_URL_CHARS:
         raise TargetRefused(f"the URL is longer than {_MAX_URL_CHARS} characters")
+    if _UNSAFE_CHARACTER.search(url) is not None:
+        # urlsplit quietly drops some of these and keeps others (NUL), which PostgreSQL refuses
+        # and an HTTP client would send as a different URL than the one checked.
+        raise TargetRefused("the URL must not contain spaces or control characters")
     try:
         parts = urlsplit(url)
         port = parts.port
