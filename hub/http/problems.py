@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import asyncpg
 import orjson
 import structlog
 from aiohttp import web
@@ -18,6 +19,7 @@ from hub.problems import (
     NotFound,
     PayloadTooLarge,
     Problem,
+    ServiceUnavailable,
     UnsupportedMediaType,
 )
 from hub.settings import SETTINGS
@@ -25,6 +27,37 @@ from hub.settings import SETTINGS
 log = structlog.get_logger("hub.problems")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# How long a client should wait before retrying while the database is away: the pool reconnects
+# on the next request, so a short wait is enough once it is back.
+DATABASE_RETRY_AFTER_S = 5
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    slug, title = "database-unavailable", "Database unavailable"
+
+
+def database_unavailable(err: BaseException) -> bool:
+    """True when `err` says the database cannot be reached now, not that a statement is wrong.
+
+    Connection refused or reset, a backend terminated by an operator or a restart, a database
+    that does not accept connections, too many connections, a pool closing or a connection
+    closed under a statement: each passes once the database is back.
+    """
+    if isinstance(
+        err,
+        ConnectionError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.OperatorInterventionError
+        | asyncpg.TooManyConnectionsError
+        | asyncpg.ConnectionDoesNotExistError,
+    ):
+        return True
+    if isinstance(err, asyncpg.ObjectNotInPrerequisiteStateError):
+        return "accepting connections" in str(err)
+    if isinstance(err, asyncpg.InterfaceError):
+        return any(words in str(err) for words in ("connection is closed", "pool is closing"))
+    return False
 
 
 # aiohttp raises these for routing and body limits; each maps to one of ours.
@@ -79,7 +112,14 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if err.status < 400:
             raise
         return render(_from_http_exception(request, err), request_id)
-    except Exception:
+    except Exception as err:
+        if database_unavailable(err):
+            log.warning("database_unavailable", error=type(err).__name__)
+            unavailable = DatabaseUnavailable(
+                "the database cannot be reached; retry after the time in Retry-After"
+            )
+            unavailable.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+            return render(unavailable, request_id)
         # The stack trace goes to the log, never to the client.
         log.exception("unhandled_exception")
         return render(
