@@ -34,10 +34,10 @@ from hub.domain.errors import (
     GroundNotInForce,
     IllegalTransition,
     RoutedElsewhere,
-    StaleVersion,
     TransferToSelf,
     UnknownComplaint,
     UnknownOffer,
+    stale_version,
 )
 from hub.domain.lifecycle import EventType, Status, initial_status, next_status
 from hub.domain.roles import Actor, Role
@@ -238,7 +238,7 @@ def decide(
         if event_type != E.FILED:
             raise UnknownComplaint(str(event["complaint_id"]))
         if version != 1:
-            raise StaleVersion(0, version)
+            raise stale_version(0, version)
     else:
         if event["complaint_id"] != case.complaint_id:
             raise ValueError("event and snapshot belong to different complaints")
@@ -247,7 +247,7 @@ def decide(
         if event_type == E.FILED:
             raise ComplaintExists(case.complaint_id)
         if version != case.version + 1:
-            raise StaleVersion(case.version, version)
+            raise stale_version(case.version, version)
     if event_type.startswith("report."):
         # a report (举报) is handled apart, on a chain of its own: hub.domain.report
         raise IllegalTransition(

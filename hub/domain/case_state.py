@@ -87,3 +87,14 @@ def from_state(state: Mapping[str, Any]) -> CaseView:
 
 def report_from_state(state: Mapping[str, Any]) -> ReportView:
     return ReportView(**_fields(ReportView, state))
+
+
+def is_report_state(state: Mapping[str, Any]) -> bool:
+    """A report's lossless state is the only one with a report_id (the store's `kind` column
+    follows the same rule)."""
+    return "report_id" in state
+
+
+def chain_from_state(state: Mapping[str, Any]) -> CaseView | ReportView:
+    """The snapshot of a chain, a complaint's or a report's."""
+    return report_from_state(state) if is_report_state(state) else from_state(state)

@@ -2,12 +2,15 @@
 
 The domain raises these; the API layer translates them once into problem documents. The status is
 part of the contract: 403 for authorisation (who may say this), 409 for the state of the case
-(transitions, stale versions), 422 for data that is well-formed but cannot be accepted.
+(transitions), 422 for data that is well-formed but cannot be accepted. A stale version is the one
+`hub.problems.StaleVersion` problem, whether the domain or the store finds it (`stale_version`).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+from hub.problems import StaleVersion
 
 
 class DomainError(Exception):
@@ -82,16 +85,14 @@ class IllegalTransition(DomainError):
         self.event_type = event_type
 
 
-class StaleVersion(DomainError):
-    code = "stale_version"
-    status = 409
-
-    def __init__(self, current_version: int, sent_version: int) -> None:
-        super().__init__(
-            f"version {sent_version} does not extend the current version {current_version}"
-        )
-        self.current_version = current_version
-        self.sent_version = sent_version
+def stale_version(current_version: int, sent_version: int) -> StaleVersion:
+    """The problem for an event whose version does not extend the chain; it names the current
+    version so the sender can re-read and retry."""
+    return StaleVersion(
+        f"version {sent_version} does not extend the current version {current_version}; "
+        f"send version {current_version + 1}",
+        current_version=current_version,
+    )
 
 
 class ComplaintExists(DomainError):

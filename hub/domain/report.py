@@ -28,9 +28,9 @@ from hub.domain.errors import (
     ComplaintExists,
     IllegalTransition,
     OutsideJurisdiction,
-    StaleVersion,
     UnknownComplaint,
     WrongRole,
+    stale_version,
 )
 from hub.domain.roles import Actor, Role, covers
 
@@ -153,6 +153,46 @@ class ReportView:
     ) -> ReportView:
         return replace(self, deadlines=tuple(report_deadlines(self, calendar, rules)))
 
+    def to_json(self) -> dict[str, Any]:
+        """The report's document as its readers see it; `kind` tells it from a complaint's.
+
+        Its deadlines carry `provisional` and `breached` as a complaint's do, so one sweep finds
+        the clocks of both.
+        """
+        respondent: dict[str, Any] = {"platform": self.respondent_platform}
+        if self.merchant_uscc is not None:
+            respondent["merchant"] = {"uscc": self.merchant_uscc}
+        document: dict[str, Any] = {
+            "kind": "report",
+            "report_id": self.report_id,
+            "version": self.version,
+            "status": self.status.value,
+            "filer": self.filer,
+            "region": self.region,
+            "respondent": respondent,
+            "anonymous": self.anonymous,
+            "received_at": self.received_at,
+            "filed_at": self.filed_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "deadlines": [
+                {
+                    "name": deadline.name.value,
+                    "due_on": deadline.due_on.isoformat(),
+                    "provisional": deadline.provisional,
+                    "breached": deadline.name.value in self.breached_deadlines,
+                }
+                for deadline in self.deadlines
+            ],
+        }
+        optional = {
+            "filed_with": self.filed_with,
+            "verified": self.verified,
+            "enforcement": self.enforcement,
+            "outcome": self.outcome,
+        }
+        document.update({key: value for key, value in optional.items() if value is not None})
+        return document
+
 
 def report_deadlines(
     report: ReportView, calendar: WorkingCalendar, rules: tuple[ReportRules, ...] = REPORT_RULES
@@ -217,12 +257,12 @@ def decide_report(
         if event_type != RE.RECEIVED:
             raise UnknownComplaint(str(event["complaint_id"]))
         if version != 1:
-            raise StaleVersion(0, version)
+            raise stale_version(0, version)
     else:
         if event_type == RE.RECEIVED:
             raise ComplaintExists(report.report_id)
         if version != report.version + 1:
-            raise StaleVersion(report.version, version)
+            raise stale_version(report.version, version)
     authorise_report(actor, event_type, data, report)
     if report is not None:
         next_report_status(report.status, event_type, data)

@@ -17,6 +17,9 @@ class ReaderScope:
     region_prefixes: tuple[str, ...] = ()
     as_mediator: bool = False
     as_court: bool = False
+    # enforcement staff: reports in these regions (or handed to them); no complaints
+    enforcement_region_prefixes: tuple[str, ...] = ()
+    as_enforcement: bool = False
 
 
 def reader_scope(actor: Actor) -> ReaderScope:
@@ -29,4 +32,8 @@ def reader_scope(actor: Actor) -> ReaderScope:
         else (),
         as_mediator=actor.role is Role.ASSOCIATION,
         as_court=actor.role is Role.COURT,
+        enforcement_region_prefixes=tuple(region_prefix(r) for r in actor.regions)
+        if actor.role is Role.ENFORCEMENT
+        else (),
+        as_enforcement=actor.role is Role.ENFORCEMENT,
     )

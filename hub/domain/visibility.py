@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hub.domain.authorisation import is_competent_bureau
 from hub.domain.case import CaseView
+from hub.domain.report import ReportView, may_read_report
 from hub.domain.roles import Actor, Role
 
 
@@ -21,6 +22,14 @@ def may_read_case(actor: Actor, case: CaseView) -> bool:
     if actor.role is Role.COURT:
         return case.court == actor.participant_id
     return False
+
+
+def may_read_chain(actor: Actor, chain: CaseView | ReportView) -> bool:
+    """A complaint's readers, or a report's: the bureau that received it, enforcement staff and
+    operators (never a platform, so no platform learns who reported it)."""
+    if isinstance(chain, ReportView):
+        return may_read_report(actor, chain)
+    return may_read_case(actor, chain)
 
 
 def may_read_personal(actor: Actor, case: CaseView) -> bool:

@@ -41,6 +41,7 @@ from hub.domain.report import (
     report_deadlines,
 )
 from hub.domain.roles import Actor, Role
+from hub.problems import StaleVersion
 
 R = ReportStatus
 D = dt.date
@@ -308,3 +309,16 @@ def test_report_matrix(role: Role, event_type: str, status: ReportStatus) -> Non
     else:
         got = "ok"
     assert got == expected_report(role, event_type, status)
+
+
+@pytest.mark.parametrize("version", [1, 3])
+def test_report_stale_version_is_the_one_stale_version_problem(version: int) -> None:
+    with pytest.raises(StaleVersion) as caught:
+        decide_report(
+            received(),
+            event("report.verified", version, {"verified": True}),
+            XIHU_BUREAU,
+            ACCEPTED_AT,
+            CALENDAR,
+        )
+    assert (caught.value.extensions["current_version"], caught.value.status) == (1, 409)
