@@ -67,7 +67,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add = add_command(group, "add", _participants_add, "register a participant")
     add.add_argument("id", help="participant id, e.g. hz-amr or jd")
     add.add_argument(
-        "--role", required=True, choices=("bureau", "platform", "association", "court", "operator")
+        "--role",
+        required=True,
+        # enforcement: a bureau's enforcement staff, the readers of reports (举报) of its regions
+        choices=("bureau", "platform", "association", "court", "enforcement", "operator"),
     )
     add.add_argument("--name", required=True)
     add.add_argument("--platform", help="platform code (platforms only), e.g. taobao")
@@ -75,7 +78,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--region",
         action="append",
         default=[],
-        help="GB/T 2260 region code (authorities; repeat for several)",
+        help="GB/T 2260 region code (bureaus and enforcement; repeat for several)",
     )
     add.add_argument("--uscc", help="unified social credit code")
     add_command(group, "list", _participants_list, "list participants")

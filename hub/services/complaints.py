@@ -1,15 +1,19 @@
-"""Reading complaints by the reader's rights: one snapshot, its chain, and lists."""
+"""Reading complaints by the reader's rights: one snapshot, its chain, and lists.
+
+A report (举报) is read through the same paths by its own readers (the bureau that received it,
+enforcement staff of its region, operators); to anyone else it does not exist.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
 
-from hub.domain.case_state import from_state
+from hub.domain.case_state import chain_from_state
 from hub.domain.evidence_access import may_see_evidence
 from hub.domain.roles import Actor
 from hub.domain.scope import reader_scope
-from hub.domain.visibility import may_read_case
+from hub.domain.visibility import may_read_chain
 from hub.problems import NotFound
 from hub.store.complaints import ChainEvent, ComplaintFilters, ComplaintStore, StoredSnapshot
 
@@ -19,7 +23,7 @@ async def read_complaint(
 ) -> StoredSnapshot:
     snapshot = await complaints.get(complaint_id)
     # A case the reader may not see is reported exactly like one that does not exist.
-    if snapshot is None or not may_read_case(actor, from_state(snapshot.state)):
+    if snapshot is None or not may_read_chain(actor, chain_from_state(snapshot.state)):
         raise NotFound(f"no complaint {complaint_id} visible to {actor.participant_id}")
     return snapshot
 
@@ -53,4 +57,6 @@ async def list_visible(
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> tuple[list[StoredSnapshot], bool]:
-    return await complaints.list(reader_scope(actor), filters, after=after, limit=limit)
+    found, more = await complaints.list(reader_scope(actor), filters, after=after, limit=limit)
+    # The store filters by the same rights; the domain has the last word on each row.
+    return [s for s in found if may_read_chain(actor, chain_from_state(s.state))], more

@@ -1,20 +1,37 @@
-"""The per-item check run inside group commit: domain rules on the stored snapshot."""
+"""The per-item check run inside group commit: domain rules on the stored snapshot.
+
+A chain is a complaint's or a report's (举报); `report.*` events open and extend a report's chain,
+decided by `hub.domain.report`, everything else a complaint's, decided by `hub.domain.case`. The
+facts a check cannot read without I/O (whether a transfer's receiving bureau is registered) are
+looked up once before the item joins a group (`CaseChecks.vet`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import orjson
 
 from hub.domain.case import decide
-from hub.domain.case_state import from_state, to_state
-from hub.domain.errors import DomainError
-from hub.domain.errors import StaleVersion as DomainStaleVersion
+from hub.domain.case_state import from_state, is_report_state, report_from_state, to_state
+from hub.domain.deadlines import RULES, PendingCases, RuleSet, with_pending_cases
+from hub.domain.errors import ComplaintExists, DomainError, IllegalTransition
+from hub.domain.lifecycle import EventType
+from hub.domain.report import (
+    DEADLINE_BREACHED,
+    REPORT_EVENT_TYPES,
+    REPORT_RULES,
+    ReportEventType,
+    ReportRules,
+    decide_report,
+)
 from hub.domain.roles import Actor, Role
-from hub.problems import Problem, StaleVersion
+from hub.problems import Problem
 from hub.services.calendar import CalendarSource
 from hub.store.events import CaseState, Check, Decision, PendingEvent
-from hub.store.participants import Participant
+from hub.store.participants import Participant, ParticipantStore
 
 
 class DomainRefusal(Problem):
@@ -28,6 +45,12 @@ class DomainRefusal(Problem):
         self.status = err.status
 
 
+class UnknownBureau(Problem):
+    """A transfer names a receiving bureau the hub does not know, or one that is disabled."""
+
+    slug, title, status = "unknown-bureau", "Unknown receiving bureau", 422
+
+
 def actor_of(participant: Participant) -> Actor:
     return Actor(
         participant_id=participant.participant_id,
@@ -37,41 +60,103 @@ def actor_of(participant: Participant) -> Actor:
     )
 
 
+def rules_for_setting(pending_cases: str) -> tuple[RuleSet, ...]:
+    """The complaint rule table with the operator's choice for pending complaints (by_received,
+    by_step; see docs/bureau-clocks.md)."""
+    return with_pending_cases(PendingCases(pending_cases))
+
+
+def _is_report_chain(case: CaseState | None, event_type: str) -> bool:
+    if case is None:
+        return event_type in REPORT_EVENT_TYPES
+    return is_report_state(case.snapshot["state"])
+
+
+def _decide_complaint(
+    case: CaseState | None,
+    doc: Mapping[str, Any],
+    actor: Actor,
+    accepted_at: datetime,
+    checks: CaseChecks,
+) -> Decision:
+    if case is not None and doc["type"] == ReportEventType.RECEIVED:
+        # a report is received on a chain of its own, never onto a complaint's id
+        raise ComplaintExists(case.complaint_id)
+    view = from_state(case.snapshot["state"]) if case is not None else None
+    decision = decide(view, doc, actor, accepted_at, checks.calendars.current, checks.rules)
+    new = decision.new_case
+    snapshot = {"state": to_state(new), "public": new.to_json()}
+    flags = {
+        k: v
+        for k, v in (
+            ("self_reported", decision.flags.self_reported),
+            ("overrides_self_reported", decision.flags.overrides_self_reported),
+        )
+        if v
+    }
+    return Decision(CaseState(new.complaint_id, new.version, new.status.value, snapshot), flags)
+
+
+def _decide_report(
+    case: CaseState | None,
+    doc: Mapping[str, Any],
+    actor: Actor,
+    accepted_at: datetime,
+    checks: CaseChecks,
+) -> Decision:
+    view = report_from_state(case.snapshot["state"]) if case is not None else None
+    event_type = str(doc["type"])
+    if view is not None and event_type not in REPORT_EVENT_TYPES | {DEADLINE_BREACHED}:
+        raise IllegalTransition(view.status, event_type, "a report's chain takes report events")
+    new = decide_report(
+        view, doc, actor, accepted_at, checks.calendars.current, checks.report_rules
+    )
+    snapshot = {"state": to_state(new), "public": new.to_json()}
+    return Decision(CaseState(new.report_id, new.version, new.status.value, snapshot))
+
+
 class CaseChecks:
     """Builds the store's Check for one authenticated actor."""
 
-    def __init__(self, calendars: CalendarSource) -> None:
+    def __init__(
+        self,
+        calendars: CalendarSource,
+        *,
+        rules: tuple[RuleSet, ...] = RULES,
+        report_rules: tuple[ReportRules, ...] = REPORT_RULES,
+        participants: ParticipantStore | None = None,
+    ) -> None:
         self.calendars = calendars
+        self.rules = rules
+        self.report_rules = report_rules
+        self._participants = participants
+
+    async def vet(self, pending: PendingEvent) -> None:
+        """Refuse, before the commit, what needs a look-up: a transfer to a bureau that is not
+        registered, not a bureau, or disabled (it could never act on the case)."""
+        if pending.type != EventType.TRANSFERRED or self._participants is None:
+            return
+        to_bureau = str(orjson.loads(pending.body)["data"]["to_bureau"])
+        found = await self._participants.get(to_bureau)
+        if found is None or found.role != Role.BUREAU or not found.enabled:
+            raise UnknownBureau(
+                f"/data/to_bureau: {to_bureau} is not a registered, enabled bureau; a "
+                "complaint is transferred to the competent bureau's participant id",
+                pointer="/data/to_bureau",
+            )
 
     def for_actor(self, participant: Participant) -> Check:
         return self.for_domain_actor(actor_of(participant))
 
     def for_domain_actor(self, actor: Actor) -> Check:
-        calendars = self.calendars
-
         def check(case: CaseState | None, event: PendingEvent, accepted_at: datetime) -> Decision:
-            view = from_state(case.snapshot["state"]) if case is not None else None
+            doc = orjson.loads(event.body)
+            decide_chain = (
+                _decide_report if _is_report_chain(case, event.type) else _decide_complaint
+            )
             try:
-                decision = decide(
-                    view, orjson.loads(event.body), actor, accepted_at, calendars.current
-                )
-            except DomainStaleVersion as err:
-                # One problem type for a stale version, whether the domain or the store saw it.
-                raise StaleVersion(err.message, current_version=err.current_version) from err
+                return decide_chain(case, doc, actor, accepted_at, self)
             except DomainError as err:
                 raise DomainRefusal(err) from err
-            new = decision.new_case
-            snapshot = {"state": to_state(new), "public": new.to_json()}
-            flags = {
-                k: v
-                for k, v in (
-                    ("self_reported", decision.flags.self_reported),
-                    ("overrides_self_reported", decision.flags.overrides_self_reported),
-                )
-                if v
-            }
-            return Decision(
-                CaseState(new.complaint_id, new.version, new.status.value, snapshot), flags
-            )
 
         return check

@@ -82,4 +82,5 @@ async def accept_event(
     stored = await store.get_by_event_id(pending.event_id)
     if stored is not None:
         return _answer(stored, pending)
+    await checks.vet(pending)
     return _answer(await store.append(pending, checks.for_actor(participant)), pending)

@@ -16,7 +16,7 @@ import structlog
 from hub.crypto._b64 import b64url_encode
 from hub.crypto.receipts import rfc3339
 from hub.domain.case import CaseView
-from hub.domain.case_state import from_state
+from hub.domain.case_state import from_state, is_report_state
 from hub.domain.personal import Access, WriteVerdict, belongs_to_case, may_write, personal_access
 from hub.domain.roles import Actor, Role
 from hub.privacy.commitment import new_salt
@@ -66,7 +66,10 @@ class ShownPersonal:
 
 async def _case(complaints: ComplaintStore, complaint_id: str) -> CaseView | None:
     snapshot = await complaints.get(complaint_id)
-    return from_state(snapshot.state) if snapshot else None
+    # a report's chain is no complaint: its personal part is not served here
+    if snapshot is None or is_report_state(snapshot.state):
+        return None
+    return from_state(snapshot.state)
 
 
 def _sealed(stored: StoredPersonal) -> SealedPersonal:

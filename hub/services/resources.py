@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from hub.services.calendar import CalendarSource
-from hub.services.decisions import CaseChecks
+from hub.services.decisions import CaseChecks, rules_for_setting
 from hub.settings import SETTINGS
 from hub.store.complaints import ComplaintStore
 from hub.store.resources import POOL
+from hub.trust.resources import PARTICIPANTS
 
 CALENDARS: web.AppKey[CalendarSource] = web.AppKey("calendars")
 CHECKS: web.AppKey[CaseChecks] = web.AppKey("checks")
@@ -21,6 +22,10 @@ COMPLAINTS: web.AppKey[ComplaintStore] = web.AppKey("complaints")
 async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     calendars = await asyncio.to_thread(CalendarSource.in_data_dir, app[SETTINGS].data_dir)
     app[CALENDARS] = calendars
-    app[CHECKS] = CaseChecks(calendars)
+    app[CHECKS] = CaseChecks(
+        calendars,
+        rules=rules_for_setting(app[SETTINGS].pending_cases),
+        participants=app[PARTICIPANTS],
+    )
     app[COMPLAINTS] = ComplaintStore(app[POOL])
     yield

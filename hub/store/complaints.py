@@ -1,4 +1,7 @@
-"""Reading complaints: snapshots, chains with evidence, lists filtered by the reader's rights."""
+"""Reading complaints: snapshots, chains with evidence, lists filtered by the reader's rights.
+
+Reports (举报) share the table (`kind` = 'report'), and are listed only to their own readers.
+"""
 
 from __future__ import annotations
 
@@ -108,13 +111,25 @@ class ComplaintStore:
         after: tuple[datetime, str] | None,
         limit: int,
     ) -> tuple[list[StoredSnapshot], bool]:
-        """Ordered by (updated_at, complaint_id); `after` is the exclusive keyset cursor."""
+        """Ordered by (updated_at, complaint_id); `after` is the exclusive keyset cursor.
+
+        A bureau that transferred a complaint away still lists it (`former_bureaus`).
+        """
         rows = await self._pool.fetch(
             """
             SELECT complaint_id, snapshot::text AS snapshot, updated_at FROM complaints
-            WHERE ($1 OR respondent_platform = $3 OR filer = $2 OR handling_bureau = $2
-                   OR region LIKE ANY($4::text[]) OR ($5 AND mediator = $2)
-                   OR ($6 AND court = $2))
+            WHERE (
+                $1
+                OR (kind = 'complaint'
+                    AND (respondent_platform = $3 OR filer = $2 OR handling_bureau = $2
+                         OR region LIKE ANY($4::text[]) OR ($5 AND mediator = $2)
+                         OR ($6 AND court = $2) OR former_bureaus ? $2))
+                -- a report: the bureau that received it, enforcement staff of its region or
+                -- handed it; never a platform, nor another bureau's complaint desk
+                OR (kind = 'report'
+                    AND (filer = $2
+                         OR ($15 AND (enforcement = $2 OR region LIKE ANY($16::text[])))))
+            )
               AND ($7::text IS NULL OR status = $7)
               AND ($8::text IS NULL OR respondent_platform = $8)
               AND ($9::text IS NULL OR region LIKE $9 || '%')
@@ -138,5 +153,7 @@ class ComplaintStore:
             after[0] if after else None,
             after[1] if after else None,
             limit + 1,
+            scope.as_enforcement,
+            [p + "%" for p in scope.enforcement_region_prefixes],
         )
         return [_snapshot(r) for r in rows[:limit]], len(rows) > limit

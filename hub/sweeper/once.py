@@ -7,7 +7,7 @@ import dataclasses
 import asyncpg
 
 from hub.services.calendar import CalendarSource
-from hub.services.decisions import CaseChecks
+from hub.services.decisions import CaseChecks, rules_for_setting
 from hub.settings import Settings
 from hub.store.events import EventStore
 from hub.store.hub_keys import HubKeyStore
@@ -30,7 +30,8 @@ async def sweep_once(
     supervisor = Supervisor()
     await events.start(supervisor)
     try:
-        sweeper = DeadlineSweeper(SweepStore(pool), events, CaseChecks(calendars))
+        checks = CaseChecks(calendars, rules=rules_for_setting(settings.pending_cases))
+        sweeper = DeadlineSweeper(SweepStore(pool), events, checks)
         recomputed = await sweeper.recompute_provisional(calendars.current)
         report = await sweeper.record_breaches(progress)
     finally:

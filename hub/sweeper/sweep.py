@@ -3,7 +3,8 @@
 Exactly once across processes: a breach's event id is derived from the case, the deadline and its
 due date, so two hubs sweeping at once build the same event; the store serialises them on that id
 and on the case, and the second gets the stored event back (or a stale version) instead of a second
-event. A case that moved on while it was swept is looked at again on the next sweep.
+event. A case that moved on while it was swept is looked at again on the next sweep. Reports
+(举报) are swept alike: their verification clock is a deadline of their own chain.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from datetime import date, datetime
 import structlog
 
 from hub.clock import Clock, system_clock
-from hub.domain.breaches import breach_event, due_breaches, today_in_china
+from hub.domain.breaches import Breach, breach_event, due_breaches, today_in_china
 from hub.domain.calendar import WorkingCalendar
-from hub.domain.case_state import from_state, to_state
+from hub.domain.case import CaseView
+from hub.domain.case_state import chain_from_state, to_state
+from hub.domain.report import ReportView, due_report_breaches
 from hub.domain.roles import Actor, Role
 from hub.problems import Problem
 from hub.services.decisions import CaseChecks
@@ -85,19 +88,19 @@ class DeadlineSweeper:
         self, candidate: SweepCandidate, today: date, now: datetime, check: Check
     ) -> tuple[int, int]:
         """(breaches recorded, 1 if the case raced another writer else 0)."""
-        case = from_state(candidate.state)
-        breaches = due_breaches(case, today)
+        chain = chain_from_state(candidate.state)
+        breaches = _due(chain, today)
         try:
             pending = [
                 build_pending(
-                    breach_event(b, case.version + i, now), HUB_ACTOR.participant_id, None
+                    breach_event(b, chain.version + i, now), HUB_ACTOR.participant_id, None
                 )
                 for i, b in enumerate(breaches, start=1)
             ]
         except Problem as err:
             # One malformed case must not stop the sweep of all the others.
             log.warning(
-                "deadline_breach_invalid", complaint_id=case.complaint_id, detail=err.detail
+                "deadline_breach_invalid", complaint_id=candidate.complaint_id, detail=err.detail
             )
             return 0, 0
         if not pending:
@@ -128,6 +131,14 @@ class DeadlineSweeper:
                 raise result
         return recorded, min(raced, 1)
 
+    def _recomputed(
+        self, chain: CaseView | ReportView, calendar: WorkingCalendar
+    ) -> CaseView | ReportView:
+        """The chain's deadlines under `calendar` and the rules the writes decide with."""
+        if isinstance(chain, ReportView):
+            return chain.with_deadlines(calendar, self._checks.report_rules)
+        return chain.with_deadlines(calendar, self._checks.rules)
+
     async def recompute_provisional(
         self, calendar: WorkingCalendar, progress: Progress | None = None
     ) -> SweepReport:
@@ -142,16 +153,16 @@ class DeadlineSweeper:
             if not page:
                 return report
             for candidate in page:
-                case = from_state(candidate.state)
-                recomputed = case.with_deadlines(calendar)
-                changed = recomputed.deadlines != case.deadlines
+                chain = chain_from_state(candidate.state)
+                recomputed = self._recomputed(chain, calendar)
+                changed = recomputed.deadlines != chain.deadlines
                 rewritten = changed and await self._sweeps.rewrite_snapshot(
-                    case.complaint_id,
+                    candidate.complaint_id,
                     candidate.version,
                     {"state": to_state(recomputed), "public": recomputed.to_json()},
                 )
                 if rewritten:
-                    log.info("deadlines_recomputed", complaint_id=case.complaint_id)
+                    log.info("deadlines_recomputed", complaint_id=candidate.complaint_id)
                 report = dataclasses.replace(
                     report,
                     cases_seen=report.cases_seen + 1,
@@ -161,3 +172,9 @@ class DeadlineSweeper:
             after = page[-1].complaint_id
             if progress is not None:
                 progress(report)
+
+
+def _due(chain: CaseView | ReportView, today: date) -> list[Breach]:
+    if isinstance(chain, ReportView):
+        return due_report_breaches(chain, today)
+    return due_breaches(chain, today)

@@ -26,9 +26,9 @@ import asyncpg
 import structlog
 
 from hub.crypto import webhook_signing as signing
-from hub.domain.case_state import from_state
+from hub.domain.case_state import chain_from_state
 from hub.domain.roles import Actor
-from hub.domain.visibility import may_read_case
+from hub.domain.visibility import may_read_chain
 from hub.feeds.webhooks import payload
 from hub.feeds.webhooks.backoff import retry_delay_s
 from hub.feeds.webhooks.guard import (
@@ -360,4 +360,4 @@ def _wanted(
         return False
     # The owner's rights now, on the case as it is now: a case that moved out of a bureau's
     # region stops flowing to it, one referred to a court starts flowing there.
-    return state is not None and may_read_case(owner, from_state(state))
+    return state is not None and may_read_chain(owner, chain_from_state(state))
