@@ -58,6 +58,12 @@ def _bool(text: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _pending_cases(text: str) -> str:
+    if text not in ("by_received", "by_step"):
+        raise ValueError("expected by_received or by_step")
+    return text
+
+
 def _log_format(text: str) -> str:
     if text not in ("json", "console"):
         raise ValueError("must be json or console")
@@ -119,6 +125,8 @@ class Settings:
     sse_heartbeat_s: float = 15.0  # a comment on an idle SSE stream keeps proxies from closing it
     sse_write_timeout_s: float = 5.0  # a write that cannot drain in this time drops the client
     sse_buffer_bytes: int = 1024 * 1024  # bytes queued for one SSE client before it is dropped
+    # which rules a complaint pending when Order 121 came in follows (docs/bureau-clocks.md)
+    pending_cases: str = "by_received"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -160,6 +168,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SSE_HEARTBEAT_S": ("sse_heartbeat_s", _positive_float),
     "SSE_WRITE_TIMEOUT_S": ("sse_write_timeout_s", _positive_float),
     "SSE_BUFFER_BYTES": ("sse_buffer_bytes", _positive_int),
+    "PENDING_CASES": ("pending_cases", _pending_cases),
 }
 
 
