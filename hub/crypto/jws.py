@@ -1,4 +1,9 @@
-"""Compact JWS (RFC 7515) with EdDSA over Ed25519 (RFC 8037): what the hub says, signed."""
+"""Compact JWS (RFC 7515) over Ed25519: what the hub says, signed.
+
+The hub signs with the fully-specified `alg` `Ed25519` (RFC 9864); statements it signed earlier
+with the polymorphic `EdDSA` (RFC 8037, deprecated by RFC 9864 in favour of `Ed25519`) keep
+verifying: over an Ed25519 key the two name the same signature.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from hub.crypto._b64 import b64url_decode, b64url_encode
 
-ALGORITHM = "EdDSA"
+ALGORITHM = "Ed25519"
+# What a verifier accepts: both names of Ed25519, never anything the header might choose.
+ACCEPTED_ALGORITHMS = frozenset({"Ed25519", "EdDSA"})
 
 
 class JwsError(Exception):
@@ -37,12 +44,12 @@ class JwsBadSignature(JwsError):
 def sign_compact(
     payload: bytes, private_key: Ed25519PrivateKey, kid: str, *, typ: str | None = None
 ) -> str:
-    """`header.payload.signature`, the header being `{"alg":"EdDSA","kid":...}` (plus `typ`)."""
+    """`header.payload.signature`, the header being `{"alg":"Ed25519","kid":...}` (plus `typ`)."""
     header: dict[str, str] = {"alg": ALGORITHM, "kid": kid}
     if typ is not None:
         header["typ"] = typ
     signing_input = f"{b64url_encode(orjson.dumps(header))}.{b64url_encode(payload)}"
-    # RFC 8037 section 3.1: EdDSA signs the ASCII JWS signing input itself, no prehash.
+    # RFC 8037 section 3.1 (and RFC 9864): Ed25519 signs the ASCII signing input, no prehash.
     signature = private_key.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{b64url_encode(signature)}"
 
@@ -73,12 +80,20 @@ def decode_unverified_header(token: str) -> dict[str, Any]:
     return header
 
 
+def unverified_payload(token: str) -> bytes:
+    """The payload bytes of `token`, not verified: for a statement the caller itself just signed
+    (the audit log's leaf is the very payload a receipt signs)."""
+    return _decode(_split(token)[1], "payload")
+
+
 def verify_compact(token: str, public_keys_by_kid: Mapping[str, Ed25519PublicKey]) -> bytes:
-    """The payload of `token` once its EdDSA signature verifies under the key its `kid` names."""
+    """The payload of `token` once its Ed25519 signature verifies under the key its `kid` names."""
     header = decode_unverified_header(token)
-    if header.get("alg") != ALGORITHM:
-        # A fixed alg, not the header's choice, avoids algorithm confusion (RFC 8725 section 3.1).
-        raise JwsAlgorithmNotSupported(f"alg must be {ALGORITHM!r}, not {header.get('alg')!r}")
+    if header.get("alg") not in ACCEPTED_ALGORITHMS:
+        # Fixed algs, not the header's choice, avoid algorithm confusion (RFC 8725 section 3.1).
+        raise JwsAlgorithmNotSupported(
+            f"alg must be {ALGORITHM!r} (or 'EdDSA' before RFC 9864), not {header.get('alg')!r}"
+        )
     if "crit" in header:
         # RFC 7515 section 4.1.11: extensions we do not understand make the JWS invalid.
         raise JwsMalformed("crit header extensions are not supported")

@@ -2,6 +2,8 @@
 
 Payload (RFC 8785 canonical JSON): {event_id, complaint_id, version, position, accepted_at,
 actor, event_sha256, evidence_sha256}; digests are lowercase hex, `accepted_at` RFC 3339 UTC.
+Signed with JOSE `alg` `Ed25519` (RFC 9864); receipts issued as `EdDSA` keep verifying. The same
+canonical payload is the event's leaf in the audit log (hub.audit).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from hub.crypto.jcs import canonical_json
-from hub.crypto.jws import sign_compact, verify_compact
+from hub.crypto.jws import sign_compact, unverified_payload, verify_compact
 
 RECEIPT_TYPE = "complaint-hub-receipt+jws"
 
@@ -49,6 +51,12 @@ def receipt_payload(
 
 def sign_receipt(payload: Mapping[str, Any], private_key: Ed25519PrivateKey, kid: str) -> str:
     return sign_compact(canonical_json(dict(payload)), private_key, kid, typ=RECEIPT_TYPE)
+
+
+def receipt_leaf(token: str) -> bytes:
+    """The canonical payload a receipt signs: the audit log's leaf for its event. Taken from the
+    token the hub just signed, so the canonical JSON is computed once per event."""
+    return unverified_payload(token)
 
 
 def verify_receipt(

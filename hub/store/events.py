@@ -21,7 +21,9 @@ import orjson
 import structlog
 
 from hub.clock import Clock, system_clock
+from hub.crypto.receipts import receipt_leaf
 from hub.problems import ServiceUnavailable, StaleVersion
+from hub.store.audit import append_leaves_txn
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.native import NativeState, upsert_native_txn
 from hub.store.pool import Conn
@@ -366,10 +368,12 @@ class EventStore:
         )
         columns: dict[str, list[Any]] = {name: [] for name in _INSERT_COLUMNS}
         last_position: dict[str, int] = {}
+        leaves: list[bytes] = []
         for offset, (index, decision) in enumerate(accepted):
             event = group[index].event
             position = first_position + offset
             receipt = self._seal(event, position, accepted_at)
+            leaves.append(receipt_leaf(receipt))
             for name, value in (
                 ("position", position),
                 ("event_id", event.event_id),
@@ -401,6 +405,8 @@ class EventStore:
         if inserted != len(accepted):
             # The advisory locks make this impossible; if it happens, store nothing.
             raise asyncpg.SerializationError("event insert conflicted despite locks")
+        # The audit log's leaves (leaf_index = position - 1), in order under the counter lock.
+        await append_leaves_txn(conn, first_position - 1, leaves)
         touched = sorted(last_position)
         await conn.execute(
             _UPSERT_COMPLAINTS,

@@ -20,9 +20,8 @@ from hub.crypto.keys import generate_private_key, jwks, private_key_to_pem
 HUB_KEY = generate_private_key()
 OLD_KEY = generate_private_key()
 KEYS = {"hub-2025": OLD_KEY.public_key(), "hub-2026": HUB_KEY.public_key()}
-# The hub signs with "EdDSA" (RFC 8037) as DESIGN.md specifies; RFC 9864 later deprecated that
-# name in favour of "Ed25519", and joserfc warns about it.
-pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
+# The hub signs with the fully-specified "Ed25519" (RFC 9864); tokens it signed before as "EdDSA"
+# (RFC 8037, which joserfc warns is deprecated) keep verifying.
 
 RECEIPT = canonical_json(
     {
@@ -43,7 +42,7 @@ def test_round_trip_returns_the_payload() -> None:
 
 def test_header_names_alg_kid_and_optional_typ() -> None:
     assert decode_unverified_header(sign_compact(b"x", HUB_KEY, "hub-2026")) == {
-        "alg": "EdDSA",
+        "alg": "Ed25519",
         "kid": "hub-2026",
     }
     token = sign_compact(b"x", HUB_KEY, "hub-2026", typ="receipt+jws")
@@ -52,16 +51,20 @@ def test_header_names_alg_kid_and_optional_typ() -> None:
 
 def test_joserfc_verifies_our_token_with_the_published_jwks() -> None:
     token = sign_compact(RECEIPT, HUB_KEY, "hub-2026")
-    key_set = KeySet.import_key_set(jwks(KEYS))  # type: ignore[arg-type]
-    result = joserfc_jws.deserialize_compact(token, key_set, algorithms=["EdDSA"])
+    document = {"keys": [{**k, "alg": "Ed25519"} for k in jwks(KEYS)["keys"]]}
+    key_set = KeySet.import_key_set(document)  # type: ignore[arg-type]
+    result = joserfc_jws.deserialize_compact(token, key_set, algorithms=["Ed25519"])
     assert result.payload == RECEIPT
     assert result.headers()["kid"] == "hub-2026"
 
 
-def test_we_verify_a_joserfc_token() -> None:
+@pytest.mark.parametrize("alg", ["Ed25519", "EdDSA"])
+@pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
+def test_we_verify_a_joserfc_token_under_either_name(alg: str) -> None:
+    # "EdDSA": receipts issued before RFC 9864 keep verifying.
     key = OKPKey.import_key(private_key_to_pem(HUB_KEY))
     token = joserfc_jws.serialize_compact(
-        {"alg": "EdDSA", "kid": "hub-2026"}, RECEIPT, key, algorithms=["EdDSA"]
+        {"alg": alg, "kid": "hub-2026"}, RECEIPT, key, algorithms=[alg]
     )
     assert verify_compact(token, KEYS) == RECEIPT
 
@@ -95,6 +98,7 @@ def _with_header(header: bytes) -> str:
     [
         b'{"alg":"none","kid":"hub-2026"}',
         b'{"alg":"HS256","kid":"hub-2026"}',
+        b'{"alg":"Ed448","kid":"hub-2026"}',
         b'{"kid":"hub-2026"}',
     ],
 )
