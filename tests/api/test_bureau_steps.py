@@ -6,6 +6,7 @@ Due dates follow docs/bureau-clocks.md (Order 121 for complaints received from 2
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -19,7 +20,7 @@ from hub.cli import build_parser
 from hub.clock import CLOCK, Clock
 from hub.sdk.client import HubClient, HubError
 from hub.services.resources import CHECKS
-from hub.settings import Settings
+from hub.settings import Settings, SettingsError
 from hub.store.resources import EVENT_STORE, POOL
 from hub.store.sweeps import SweepStore
 from hub.sweeper.sweep import DeadlineSweeper
@@ -45,6 +46,16 @@ class MovableClock:
 def clock() -> MovableClock:
     # Monday 2026-05-11, under Order 121
     return MovableClock(datetime(2026, 5, 11, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def pending_cases() -> str:
+    return "by_received"
+
+
+@pytest.fixture
+def settings(settings: Settings, pending_cases: str) -> Settings:
+    return dataclasses.replace(settings, pending_cases=pending_cases)
 
 
 @pytest.fixture
@@ -525,3 +536,35 @@ def test_the_cli_registers_enforcement_staff() -> None:
         ]
     )
     assert (args.role, args.region) == ("enforcement", ["330100"])
+
+
+# -- which rules a pending complaint follows ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pending_cases", "limit"),
+    [
+        ("by_received", "2026-06-25"),  # Order 20: 45 working days from acceptance
+        ("by_step", "2026-06-22"),  # Order 121: 60 days, the last in the Dragon Boat holiday
+    ],
+)
+async def test_the_setting_chooses_the_rules_of_a_complaint_received_before_order_121(
+    cast: Cast, limit: str
+) -> None:
+    bureau = await cast("bureau")
+    complaint_id = await file_complaint(bureau, "2026-04-10")
+    await post(
+        bureau, "complaint.accepted", complaint_id, 2, "2026-04-20", handling_bureau="bureau.hz"
+    )
+
+    snapshot = await bureau.get_complaint(complaint_id)
+
+    assert snapshot["rules"] == "samr_order_20"  # the rules in force on receipt
+    assert deadlines(snapshot) == {"mediation_limit": limit}
+
+
+def test_an_unknown_choice_for_pending_complaints_stops_start_up() -> None:
+    with pytest.raises(SettingsError, match="COMPLAINT_HUB_PENDING_CASES='sideways'"):
+        Settings.from_environ({"COMPLAINT_HUB_PENDING_CASES": "sideways"})
+    chosen = Settings.from_environ({"COMPLAINT_HUB_PENDING_CASES": "by_step"})
+    assert chosen.pending_cases == "by_step"
