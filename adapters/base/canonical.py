@@ -51,11 +51,23 @@ DATA_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "complaint.withdrawn": (frozenset(), frozenset({"consumer_message"})),
     "complaint.closed": (frozenset({"outcome"}), frozenset()),
     "mediation.started": (frozenset({"mediator"}), frozenset()),
-    "mediation.concluded": (frozenset({"agreement"}), frozenset({"amount_fen"})),
+    "mediation.concluded": (
+        frozenset({"agreement"}),
+        # with an agreement: amount and the agreement document; without: the ground
+        frozenset({"amount_fen", "ground", "agreement_document", "parties_consented"}),
+    ),
     "case.referred": (frozenset({"court"}), frozenset()),
     "case.note_added": (frozenset({"note_kind"}), frozenset({"reference"})),
     "deadline.breached": (frozenset({"deadline", "due_on", "responsible"}), frozenset()),
+    # the seller received the returned goods: the refund is due within 7 days (CPL art. 25)
+    "complaint.return_received": (frozenset(), frozenset({"return_id"})),
+    # a bureau's steps a platform reads on its cases (rendered, never emitted, by adapters)
+    "case.transferred": (frozenset({"to_bureau", "reason"}), frozenset()),
+    "case.paused": (frozenset({"reason"}), frozenset({"reference"})),
+    "case.resumed": (frozenset(), frozenset({"reference"})),
+    "case.follow_up": (frozenset({"result"}), frozenset({"method"})),
 }
+# Reports (report.*) are absent on purpose: no platform ever reads one, so no adapter renders one.
 
 OFFER_KINDS = frozenset({"refund", "return_refund", "replacement", "repair", "compensation"})
 RESOLUTIONS = frozenset({"refund", "replacement", "repair", "compensation", "advance_compensation"})
