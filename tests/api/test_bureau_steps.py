@@ -379,6 +379,8 @@ async def test_a_filing_with_complaint_and_report_shows_each_only_to_its_readers
         assert report not in await fed(reader)
     assert complaint_id in await listed(platform)
     assert complaint_id in await fed(platform)
+    native = await platform.call("GET", "/v1/platforms/taobao/feed", params={"limit": 100})
+    assert {item["complaint_id"] for item in native["items"]} == {complaint_id}
 
     # enforcement of the region reads the report, not the complaint
     assert (await enforcement.get_complaint(report))["report_id"] == report
