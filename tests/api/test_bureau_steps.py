@@ -382,6 +382,10 @@ async def test_a_filing_with_complaint_and_report_shows_each_only_to_its_readers
     native = await platform.call("GET", "/v1/platforms/taobao/feed", params={"limit": 100})
     assert {item["complaint_id"] for item in native["items"]} == {complaint_id}
 
+    # a report's chain has no personal part served through the complaint route
+    problem = await refused(bureau.call("GET", f"/v1/complaints/{report}/personal"))
+    assert problem.status == 404
+
     # enforcement of the region reads the report, not the complaint
     assert (await enforcement.get_complaint(report))["report_id"] == report
     assert await listed(enforcement) == {report}
