@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.api.routes import setup_routes
+from hub.audit.resources import audit_ctx
 from hub.feeds.resources import close_streams_on_shutdown, feeds_ctx
 from hub.feeds.webhooks.resources import webhooks_ctx
 from hub.http.middlewares import request_context_middleware
@@ -35,6 +36,7 @@ def create_app(settings: Settings) -> web.Application:
             database_ctx,
             trust_ctx,
             event_store_ctx,
+            audit_ctx,
             services_ctx,
             sweeper_ctx,
             privacy_ctx,

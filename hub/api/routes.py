@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.api import (
+    audit,
     complaints,
     docs,
     events,
@@ -47,3 +48,8 @@ def setup_routes(app: web.Application) -> None:
     )
     app.router.add_post("/v1/platforms/{platform}/inbound", platforms.post_inbound)
     app.router.add_get("/v1/platforms/{platform}/feed", platforms.get_native_feed)
+    # Public (hashes only), except the witnesses' signed cosignatures.
+    app.router.add_get("/v1/audit/tree-head", audit.get_tree_head)
+    app.router.add_get("/v1/audit/inclusion", audit.get_inclusion)
+    app.router.add_get("/v1/audit/consistency", audit.get_consistency)
+    app.router.add_post("/v1/audit/cosignatures", audit.post_cosignature)

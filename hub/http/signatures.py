@@ -40,7 +40,7 @@ log = structlog.get_logger("hub.auth")
 NONCE_TTL_S = 600
 # Digesting and parsing a large body (a batch of 1,000 events) is moved off the event loop.
 _THREAD_THRESHOLD_BYTES = 64 * 1024
-_PUBLIC_PREFIXES = ("/v1/audit/",)
+_PUBLIC_PREFIXES = ("/v1/audit/tree-head", "/v1/audit/inclusion", "/v1/audit/consistency")
 ACCEPT_SIGNATURE = (
     'sig1=("@method" "@authority" "@path" "@query" "content-digest");'
     'keyid="<your kid>";created;nonce;alg="ed25519"'
