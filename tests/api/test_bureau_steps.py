@@ -16,7 +16,6 @@ import pytest
 from aiohttp import web
 
 from hub.app import create_app
-from hub.cli import build_parser
 from hub.clock import CLOCK, Clock
 from hub.sdk.client import HubClient, HubError
 from hub.services.resources import CHECKS
@@ -528,6 +527,8 @@ async def test_the_sweeper_waits_for_a_paused_mediation_limit(
 
 
 def test_the_cli_registers_enforcement_staff() -> None:
+    from hub.cli import build_parser  # the command line is its own layer; only this test needs it
+
     args = build_parser().parse_args(
         [
             "participants",
