@@ -64,6 +64,18 @@ def _pending_cases(text: str) -> str:
     return text
 
 
+def _rate_limits(text: str) -> tuple[tuple[str, float, int], ...]:
+    """`role=rate/burst,...`: requests per second refilled, and the bucket's size, per role."""
+    limits: list[tuple[str, float, int]] = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        role, equals, value = part.partition("=")
+        rate, slash, burst = value.partition("/")
+        if not equals or not slash or not role.strip():
+            raise ValueError(f"{part!r} is not role=rate/burst")
+        limits.append((role.strip(), _positive_float(rate), _positive_int(burst)))
+    return tuple(limits)
+
+
 def _log_format(text: str) -> str:
     if text not in ("json", "console"):
         raise ValueError("must be json or console")
@@ -125,8 +137,24 @@ class Settings:
     sse_heartbeat_s: float = 15.0  # a comment on an idle SSE stream keeps proxies from closing it
     sse_write_timeout_s: float = 5.0  # a write that cannot drain in this time drops the client
     sse_buffer_bytes: int = 1024 * 1024  # bytes queued for one SSE client before it is dropped
+    sse_max_streams_per_participant: int = 16  # open SSE streams and long-polls per participant
+    body_read_timeout_s: float = 30.0  # a request body not received in this time is refused, 408
+    max_connections: int = 1000  # open client connections; those beyond get 503 and are closed
+    # Requests per second and burst per role, at the edge after authentication (429 beyond);
+    # generous, so only a runaway client meets them. Roles not named use the "default" entry.
+    rate_limits: tuple[tuple[str, float, int], ...] = (
+        ("default", 100.0, 1000),
+        ("platform", 500.0, 5000),
+        ("bureau", 200.0, 2000),
+    )
     # which rules a complaint pending when Order 121 came in follows (docs/bureau-clocks.md)
     pending_cases: str = "by_received"
+    # statistics: cells holding fewer records than this are suppressed (docs in README)
+    stats_suppression_threshold: int = 5
+    # participant ids of village stations (they file through a bureau), counted as their channel
+    stats_village_stations: tuple[str, ...] = ()
+    # the /reports page is served only with this token (query `token` or a Bearer header)
+    reports_token: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -168,7 +196,17 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SSE_HEARTBEAT_S": ("sse_heartbeat_s", _positive_float),
     "SSE_WRITE_TIMEOUT_S": ("sse_write_timeout_s", _positive_float),
     "SSE_BUFFER_BYTES": ("sse_buffer_bytes", _positive_int),
+    "SSE_MAX_STREAMS_PER_PARTICIPANT": ("sse_max_streams_per_participant", _positive_int),
+    "BODY_READ_TIMEOUT_S": ("body_read_timeout_s", _positive_float),
+    "MAX_CONNECTIONS": ("max_connections", _positive_int),
+    "RATE_LIMITS": ("rate_limits", _rate_limits),
     "PENDING_CASES": ("pending_cases", _pending_cases),
+    "STATS_SUPPRESSION_THRESHOLD": ("stats_suppression_threshold", _positive_int),
+    "STATS_VILLAGE_STATIONS": (
+        "stats_village_stations",
+        lambda text: tuple(p.strip() for p in text.split(",") if p.strip()),
+    ),
+    "REPORTS_TOKEN": ("reports_token", lambda text: text or None),
 }
 
 

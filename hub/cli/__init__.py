@@ -10,7 +10,18 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from hub import __version__
-from hub.cli import adapters, hub_key, keys, participants, personal, send, sweep, sync
+from hub.cli import (
+    adapters,
+    audit,
+    hub_key,
+    keys,
+    participants,
+    personal,
+    send,
+    sweep,
+    sync,
+    witness,
+)
 from hub.cli.output import with_database
 from hub.settings import Settings, SettingsError
 
@@ -24,6 +35,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from hub.app import create_app
+    from hub.http.server import serve
     from hub.ops.logs import configure_logging
 
     configure_logging(settings.log_format, settings.log_level)
@@ -37,16 +49,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"complaint-hub {__version__} listening on {url} ({database})", flush=True)
 
     app.on_startup.append(announce)
-    # run_app turns SIGTERM and SIGINT into a graceful stop: the listener closes, in-flight
-    # requests get up to shutdown_timeout_s to finish, then the cleanup contexts close.
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        shutdown_timeout=settings.shutdown_timeout_s,
-        print=None,
-        access_log=None,
-    )
+    # SIGTERM and SIGINT stop it gracefully: the listener closes, in-flight requests get up to
+    # shutdown_timeout_s to finish, then the cleanup contexts close. The listener caps open
+    # connections (hub/http/server.py).
+    asyncio.run(serve(app, settings))
     return 0
 
 
@@ -109,6 +115,8 @@ def _register_extensions(commands: argparse._SubParsersAction[argparse.ArgumentP
         personal.register,
         adapters.register,
         sync.register,
+        audit.register,
+        witness.register,
     ):
         register(commands)
 

@@ -2,20 +2,51 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import orjson
+import structlog
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
-from hub.problems import MalformedJson, UnsupportedMediaType
+from hub.problems import MalformedJson, Problem, UnsupportedMediaType
+from hub.settings import SETTINGS
+
+log = structlog.get_logger("hub.http.body")
 
 JSON_TYPES = frozenset({"application/json"})
 
 
+class RequestTimeout(Problem):
+    slug, title, status = "request-timeout", "Request timeout", 408
+
+
+class UploadAborted(Exception):
+    """The client went away in the middle of its body, or sent a broken one (chunking, length);
+    logged in one line here, answered without a traceback by the problem middleware."""
+
+
 async def read_body(request: web.Request) -> bytes:
-    """The raw body; aiohttp enforces client_max_size and raises 413 past it."""
-    return await request.read()
+    """The raw body, received within the body read timeout.
+
+    aiohttp enforces client_max_size and raises 413 past it. A body that stalls is refused with
+    408; the listener closes a connection whose body was not read to its end (hub/http/server.py)
+    rather than drain it. A client that goes away mid-body is logged in one line.
+    """
+    timeout_s = request.app[SETTINGS].body_read_timeout_s
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await request.read()
+    except TimeoutError as err:
+        log.info("request_body_timeout", timeout_s=timeout_s, path=request.path)
+        raise RequestTimeout(
+            f"the request body did not arrive within {timeout_s:g} s", timeout_s=timeout_s
+        ) from err
+    except (ConnectionError, RequestPayloadError) as err:
+        log.info("request_body_aborted", path=request.path, error=type(err).__name__)
+        raise UploadAborted from err
 
 
 def parse_json(raw: bytes, content_type: str) -> Any:

@@ -9,6 +9,7 @@ import orjson
 import structlog
 from aiohttp import web
 
+from hub.http.body import UploadAborted
 from hub.http.keys import REQUEST_ID
 from hub.problems import (
     CONTENT_TYPE,
@@ -46,7 +47,7 @@ def database_unavailable(err: BaseException) -> bool:
     """
     if isinstance(
         err,
-        ConnectionError
+        ConnectionRefusedError
         | asyncpg.PostgresConnectionError
         | asyncpg.OperatorInterventionError
         | asyncpg.TooManyConnectionsError
@@ -108,6 +109,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return await handler(request)
     except Problem as problem:
         return render(problem, request_id)
+    except UploadAborted:
+        # Already logged in one line; the client has most likely gone and reads no answer.
+        return render(BadRequest("the request body was cut short or malformed"), request_id)
     except web.HTTPException as err:
         if err.status < 400:
             raise
