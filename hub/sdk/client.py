@@ -2,11 +2,16 @@
 
 async with HubClient("https://hub.example", kid="jd-2026", private_key=key) as hub:
     accepted = await hub.post_event(event)      # receipt verified against the hub's JWKS
+
+It also keeps the latest signed tree head of the hub's audit log it has seen, and on receipts and
+feed reads checks that the log only grew (a consistency proof from that head to the new one):
+a hub that rewrote history is caught by the first client that held an older head.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -17,6 +22,8 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from yarl import URL
 
+from hub.audit.heads import HeadInvalid, TreeHead, b64, cosign, signed_head_matches, unb64_hash
+from hub.audit.merkle import ProofError, verify_consistency
 from hub.crypto.httpsig import sign_request
 from hub.crypto.jcs import canonical_json, sha256_hex
 from hub.crypto.jws import decode_unverified_header
@@ -38,6 +45,10 @@ class HubError(Exception):
         return str(self.problem.get("type", "")).rsplit("/", 1)[-1]
 
 
+class AuditLogInconsistent(Exception):
+    """The hub's audit log is not an extension of a head seen before: history was rewritten."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Response:
     status: int
@@ -57,6 +68,8 @@ class HubClient:
         *,
         session: aiohttp.ClientSession | None = None,
         signed_authority: str | None = None,
+        check_log: bool = True,
+        head_check_interval_s: float = 5.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.kid = kid
@@ -66,6 +79,12 @@ class HubClient:
         # The origin to sign for when it differs from where requests go (a proxy in between).
         self._signed_origin = (signed_authority or self.base_url).rstrip("/")
         self._hub_keys: dict[str, Ed25519PublicKey] = {}
+        # The latest tree head seen, and how often receipts and feed reads re-check it (heads
+        # are signed every few seconds; asking more often than that learns nothing new).
+        self.latest_head: TreeHead | None = None
+        self._check_log = check_log
+        self._head_check_interval_s = head_check_interval_s
+        self._head_checked_at = float("-inf")
 
     async def __aenter__(self) -> HubClient:
         if self._session is None:
@@ -161,6 +180,85 @@ class HubClient:
             keys = await self.hub_keys(refresh=True)
         return verify_receipt(token, keys)
 
+    # the audit log ------------------------------------------------------------------------
+
+    async def _public_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET an unsigned public resource (hashes only); raises HubError on a problem."""
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None})
+        url = URL(self.base_url + path + (f"?{query}" if query else ""), encoded=True)
+        async with self._http().get(url) as response:
+            body = await response.read()
+            if response.status >= 400:
+                raise HubError(response.status, orjson.loads(body) if body else {})
+            return orjson.loads(body)
+
+    async def tree_head(self) -> tuple[TreeHead, dict[str, Any]]:
+        """The hub's latest signed tree head, verified against its JWKS, and as served (with
+        witnesses' cosignatures)."""
+        document: dict[str, Any] = await self._public_json("/v1/audit/tree-head")
+        keys = await self.hub_keys()
+        if decode_unverified_header(str(document.get("signature", ""))).get("kid") not in keys:
+            keys = await self.hub_keys(refresh=True)
+        try:
+            return signed_head_matches(document, keys), document
+        except HeadInvalid as err:
+            raise AuditLogInconsistent(f"the hub's tree head does not verify: {err}") from err
+
+    async def inclusion_proof(self, position: int, tree_size: int | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = await self._public_json(
+            "/v1/audit/inclusion", {"position": position, "tree_size": tree_size}
+        )
+        return result
+
+    async def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        result = await self._public_json(
+            "/v1/audit/consistency", {"first": first, "second": second}
+        )
+        return [unb64_hash(h, "consistency_path") for h in result["consistency_path"]]
+
+    async def check_consistency(self, older: TreeHead, newer: TreeHead) -> None:
+        """Raise AuditLogInconsistent unless `newer` extends `older`."""
+        if newer.tree_size < older.tree_size:
+            raise AuditLogInconsistent(
+                f"the log shrank from {older.tree_size} to {newer.tree_size} leaves"
+            )
+        path = (
+            await self.consistency_proof(older.tree_size, newer.tree_size)
+            if newer.tree_size > older.tree_size
+            else []
+        )
+        try:
+            verify_consistency(
+                older.tree_size, newer.tree_size, older.root_hash, newer.root_hash, path
+            )
+        except ProofError as err:
+            raise AuditLogInconsistent(
+                f"the head of {newer.tree_size} leaves does not extend the head of"
+                f" {older.tree_size} leaves seen before: {err}"
+            ) from err
+
+    async def check_log(self, *, force: bool = False) -> TreeHead | None:
+        """Fetch the latest head and check that it extends the latest one seen; keep it.
+
+        Without `force`, at most once per `head_check_interval_s`."""
+        now = time.monotonic()
+        if not force and now - self._head_checked_at < self._head_check_interval_s:
+            return self.latest_head
+        self._head_checked_at = now
+        head, _ = await self.tree_head()
+        if self.latest_head is not None:
+            await self.check_consistency(self.latest_head, head)
+        if self.latest_head is None or head.tree_size >= self.latest_head.tree_size:
+            self.latest_head = head
+        return self.latest_head
+
+    async def cosign_head(self, head: TreeHead, *, cosigned_at: int | None = None) -> Response:
+        """As a witness: sign `head` with this client's key and post the cosignature."""
+        cosigned_at = int(time.time()) if cosigned_at is None else cosigned_at
+        signature = cosign(head, self._private_key, cosigned_at)
+        body = {**head.to_json(), "cosigned_at": cosigned_at, "signature": b64(signature)}
+        return await self.request("POST", "/v1/audit/cosignatures", json=body)
+
     # resources ----------------------------------------------------------------------------
 
     async def post_event(self, event: Mapping[str, Any], *, verify: bool = True) -> dict[str, Any]:
@@ -172,6 +270,8 @@ class HubClient:
             if payload["event_sha256"] != expected or payload["event_id"] != event["event_id"]:
                 raise HubError(0, {"detail": "the receipt does not match the event sent"})
             accepted["receipt_payload"] = payload
+            if self._check_log:
+                await self.check_log()
         return accepted
 
     async def get_complaint(self, complaint_id: str) -> dict[str, Any]:
@@ -213,6 +313,8 @@ class HubClient:
         joined = ",".join(types) if types else None
         while True:
             page = await self.get_feed(after=cursor, limit=limit, wait=wait, types=joined)
+            if verify and self._check_log and page["items"]:
+                await self.check_log()
             for item in page["items"]:
                 if verify:
                     await self.verify_feed_item(item)

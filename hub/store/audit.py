@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -24,6 +23,7 @@ from hub.audit.merkle import (
     leaf_hash,
     root_from_frontier,
 )
+from hub.audit.records import KeyRecord, LoggedEvent, LoggedEvidence
 from hub.store.pool import Conn
 
 
@@ -46,48 +46,6 @@ class StoredCosignature:
     kid: str
     cosigned_at: int  # seconds since the epoch
     signature: bytes
-
-
-@dataclasses.dataclass(frozen=True)
-class LoggedEvidence:
-    sha256: bytes
-    sender: str
-    kid: str
-    body: bytes
-    signature_input: str
-    signature: str
-    covered: dict[str, str]
-    received_at: datetime
-
-
-@dataclasses.dataclass(frozen=True)
-class LoggedEvent:
-    """An events row as stored, with its evidence: what a verifier re-checks against its leaf."""
-
-    position: int
-    event_id: str
-    complaint_id: str
-    version: int
-    type: str
-    actor: str
-    accepted_at: datetime
-    body: bytes
-    event_sha256: bytes
-    evidence_sha256: bytes | None
-    receipt: str | None
-    evidence: LoggedEvidence | None
-
-
-@dataclasses.dataclass(frozen=True)
-class KeyRecord:
-    """A participant key with its validity, to judge a signature by the key as it was then."""
-
-    kid: str
-    participant_id: str
-    public_key: bytes
-    not_before: datetime
-    not_after: datetime | None
-    revoked_at: datetime | None
 
 
 async def _hashes(conn: Conn | asyncpg.Pool, ids: Sequence[NodeId]) -> list[bytes]:
