@@ -155,6 +155,12 @@ class Settings:
     stats_village_stations: tuple[str, ...] = ()
     # the /reports page is served only with this token (query `token` or a Bearer header)
     reports_token: str | None = None
+    # statistics: cells holding fewer records than this are suppressed (docs in README)
+    stats_suppression_threshold: int = 5
+    # participant ids of village stations (they file through a bureau), counted as their channel
+    stats_village_stations: tuple[str, ...] = ()
+    # the /reports page is served only with this token (query `token` or a Bearer header)
+    reports_token: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -201,6 +207,12 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAX_CONNECTIONS": ("max_connections", _positive_int),
     "RATE_LIMITS": ("rate_limits", _rate_limits),
     "PENDING_CASES": ("pending_cases", _pending_cases),
+    "STATS_SUPPRESSION_THRESHOLD": ("stats_suppression_threshold", _positive_int),
+    "STATS_VILLAGE_STATIONS": (
+        "stats_village_stations",
+        lambda text: tuple(p.strip() for p in text.split(",") if p.strip()),
+    ),
+    "REPORTS_TOKEN": ("reports_token", lambda text: text or None),
     "STATS_SUPPRESSION_THRESHOLD": ("stats_suppression_threshold", _positive_int),
     "STATS_VILLAGE_STATIONS": (
         "stats_village_stations",
