@@ -16,6 +16,7 @@ from hub.platforms.sync.resources import sync_ctx
 from hub.privacy.resources import privacy_ctx
 from hub.services.resources import services_ctx
 from hub.settings import SETTINGS, Settings
+from hub.stats.resources import stats_ctx
 from hub.store.resources import database_ctx, event_store_ctx
 from hub.supervisor import supervisor_ctx
 from hub.sweeper.worker import sweeper_ctx
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> web.Application:
             sync_ctx,
             feeds_ctx,
             webhooks_ctx,
+            stats_ctx,
         ]
     )
     app.on_shutdown.append(close_streams_on_shutdown)

@@ -14,7 +14,9 @@ from hub.api import (
     openapi,
     personal,
     platforms,
+    reports,
     schemas,
+    stats,
     subscriptions,
 )
 from hub.ops import health
@@ -53,3 +55,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/v1/audit/inclusion", audit.get_inclusion)
     app.router.add_get("/v1/audit/consistency", audit.get_consistency)
     app.router.add_post("/v1/audit/cosignatures", audit.post_cosignature)
+    app.router.add_get("/v1/stats", stats.get_stats)
+    # Outside /v1 and unsigned: a page for a browser, behind the reports token (hub.api.reports).
+    app.router.add_get("/reports", reports.get_reports)

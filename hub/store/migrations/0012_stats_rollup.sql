@@ -39,3 +39,14 @@ CREATE TABLE stats_rollup (
     resolve_days             jsonb  NOT NULL DEFAULT '{}',  -- {"days": cases}: exact quantiles
     PRIMARY KEY (kind, grain, dim, period_start, region, platform, value)
 );
+
+-- Adds two {"days": cases} histograms, dropping emptied buckets.
+CREATE FUNCTION stats_hist_add(a jsonb, b jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(jsonb_object_agg(k, s) FILTER (WHERE s <> 0), '{}'::jsonb)
+    FROM (
+        SELECT k, sum(v::bigint) AS s
+        FROM (SELECT * FROM jsonb_each_text(a) UNION ALL SELECT * FROM jsonb_each_text(b)) AS e (k, v)
+        GROUP BY k
+    ) AS t
+$$;

@@ -1,0 +1,1 @@
+"""Shared statistics: the rollup worker, the query service, the report page."""

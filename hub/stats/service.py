@@ -1,0 +1,117 @@
+"""Answering a statistics query: read the base cells, decide suppression on the whole grid,
+keep the reader's cells, sum their measures."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from hub.domain.stats_cells import ALL, Measures
+from hub.domain.stats_grid import (
+    REGION_TREE,
+    Grain,
+    period_end,
+    period_start,
+    region_at,
+)
+from hub.domain.stats_query import StatsQuery, cell_document
+from hub.domain.stats_scope import StatsScope
+from hub.domain.stats_suppression import Cell, Depth, Table, decide, week_hidden
+from hub.store.stats import StatsStore
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatsResult:
+    query: StatsQuery
+    threshold: int
+    cells: list[dict[str, Any]]
+    position: int  # the feed position the rollup has followed to
+
+
+class StatsService:
+    def __init__(self, store: StatsStore, *, threshold: int) -> None:
+        self.store = store
+        self.threshold = threshold
+
+    async def query(self, query: StatsQuery, scope: StatsScope) -> StatsResult:
+        weekly = query.grain is Grain.WEEK
+        base_grain = "day" if query.grain in (Grain.DAY, Grain.WEEK) else "month"
+        first, last = query.first, query.last
+        if weekly:
+            first = period_start(Grain.WEEK, first)
+            last = period_end(Grain.WEEK, period_start(Grain.WEEK, last))
+        # Whole years: the suppression of a cell is decided within its year, never the range.
+        base = await self.store.base_cells(
+            query.kind,
+            base_grain,
+            query.dimension or ALL,
+            dt.date(first.year, 1, 1),
+            dt.date(last.year, 12, 31),
+        )
+        population = {
+            (c.period_start, c.region, c.platform, c.value): c.measures.population(query.kind)
+            for c in base
+        }
+        table = Table(query.grain, query.level, query.by_platform, query.dimension is not None)
+        decisions = decide(population, table, self.threshold)
+        target = decisions.target
+        depths: list[Depth] = [target]
+        if scope.platform is not None:
+            depths.append((target[0], target[1], 0, target[3]))  # the market totals
+        grain = query.grain
+        measures: dict[tuple[Depth, Cell], Measures] = defaultdict(Measures)
+        for cell in base:
+            for depth in depths:
+                key = (
+                    period_start(grain, cell.period_start),
+                    region_at(REGION_TREE[depth[1]], cell.region),
+                    cell.platform if depth[2] else ALL,
+                    cell.value if depth[3] else ALL,
+                )
+                if self._shown(query, scope, key):
+                    measures[(depth, key)] = measures[(depth, key)].plus(cell.measures)
+        hidden: dict[Depth, set[Cell]] = {}
+        for depth in depths:
+            if weekly:
+                hidden[depth] = week_hidden(
+                    decisions, depth, [key for d, key in measures if d == depth]
+                )
+            else:
+                hidden[depth] = decisions.hidden[depth]
+        cells = [
+            cell_document(
+                query,
+                *key,
+                None if key in hidden[depth] else total,
+            )
+            for (depth, key), total in sorted(measures.items(), key=_order)
+            if total.population(query.kind)
+        ]
+        return StatsResult(query, self.threshold, cells, await self.store.position())
+
+    @staticmethod
+    def _shown(query: StatsQuery, scope: StatsScope, key: Cell) -> bool:
+        start, region, platform, _ = key
+        if start > query.last or period_end(query.grain, start) < query.first:
+            return False
+        # only cells inside the region asked for, or the one cell holding it
+        if query.region is not None and not (
+            region.startswith(_prefix(query.region)) or query.region.startswith(_prefix(region))
+        ):
+            return False
+        return scope.sees(query.kind, region, platform)
+
+
+def _prefix(region: str) -> str:
+    prefix = region
+    for _ in range(2):
+        if prefix.endswith("00"):
+            prefix = prefix[:-2]
+    return prefix if prefix != "00" else ""
+
+
+def _order(item: tuple[tuple[Depth, Cell], Measures]) -> tuple[Any, ...]:
+    (depth, (start, region, platform, value)), _ = item
+    return (start, region, platform == ALL, platform, value, depth)
