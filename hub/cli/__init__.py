@@ -18,6 +18,7 @@ from hub.cli import (
     participants,
     personal,
     send,
+    stats,
     sweep,
     sync,
     witness,
@@ -117,6 +118,7 @@ def _register_extensions(commands: argparse._SubParsersAction[argparse.ArgumentP
         sync.register,
         audit.register,
         witness.register,
+        stats.register,
     ):
         register(commands)
 
