@@ -27,6 +27,7 @@ test: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/append.py
+	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/adapters.py
 	$(BIN)/python bench/feeds.py --direct

@@ -68,15 +68,76 @@ async def _hashes(conn: Conn | asyncpg.Pool, ids: Sequence[NodeId]) -> list[byte
 async def append_leaves_txn(conn: Conn, size: int, leaves: Sequence[bytes]) -> None:
     """Append `leaves` (leaf bytes) to the tree of `size` leaves, inside the caller's
     transaction: one read of the tree's right edge, one insert of every node they complete."""
-    frontier = await _hashes(conn, frontier_nodes(size))
-    nodes = append_leaves(size, frontier, [leaf_hash(leaf) for leaf in leaves])
-    await conn.execute(
-        "INSERT INTO audit_nodes (level, node_index, hash)"
-        " SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])",
-        [n[0] for n in nodes],
-        [n[1] for n in nodes],
-        [n[2] for n in nodes],
-    )
+    await LeafLog().append_txn(conn, size, leaves)
+
+
+class LeafLog:
+    """Appends leaves inside the event store's group transaction, in one round trip.
+
+    It remembers the tree's right edge (frontier) after its last append. The next append, when
+    it continues from that size, computes the new nodes from memory and inserts them with one
+    statement that first checks the remembered frontier against the stored one: another
+    process's appends, or a group that was rolled back, make that check fail, and the frontier
+    is then read from the table. So memory saves a round trip but never decides a hash.
+    """
+
+    def __init__(self) -> None:
+        self._size = -1
+        self._frontier: list[bytes] = []
+
+    async def append_txn(self, conn: Conn, size: int, leaves: Sequence[bytes]) -> None:
+        hashes = [leaf_hash(leaf) for leaf in leaves]
+        if size == self._size:
+            nodes = append_leaves(size, self._frontier, hashes)
+            ids = frontier_nodes(size)
+            inserted = await conn.fetchval(
+                _INSERT_IF_FRONTIER,
+                [n[0] for n in nodes],
+                [n[1] for n in nodes],
+                [n[2] for n in nodes],
+                [level for level, _ in ids],
+                [index for _, index in ids],
+                self._frontier,
+                len(ids),
+            )
+            if inserted:
+                self._remember(size, self._frontier, nodes, len(hashes))
+                return
+        frontier = await _hashes(conn, frontier_nodes(size))
+        nodes = append_leaves(size, frontier, hashes)
+        await conn.execute(
+            "INSERT INTO audit_nodes (level, node_index, hash)"
+            " SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])",
+            [n[0] for n in nodes],
+            [n[1] for n in nodes],
+            [n[2] for n in nodes],
+        )
+        self._remember(size, frontier, nodes, len(hashes))
+
+    def _remember(
+        self, size: int, frontier: list[bytes], nodes: list[tuple[int, int, bytes]], added: int
+    ) -> None:
+        known = dict(zip(frontier_nodes(size), frontier, strict=True))
+        known.update(((level, index), hash_) for level, index, hash_ in nodes)
+        self._size = size + added
+        self._frontier = [known[node] for node in frontier_nodes(self._size)]
+
+
+# Inserts the new nodes only when every remembered frontier node is stored with that hash.
+_INSERT_IF_FRONTIER = """
+WITH matching AS (
+    SELECT count(*) AS found
+    FROM unnest($4::smallint[], $5::bigint[], $6::bytea[]) AS f(level, node_index, hash)
+    JOIN audit_nodes AS n
+      ON n.level = f.level AND n.node_index = f.node_index AND n.hash = f.hash
+), inserted AS (
+    INSERT INTO audit_nodes (level, node_index, hash)
+    SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])
+    WHERE (SELECT found FROM matching) = $7
+    RETURNING 1
+)
+SELECT count(*) > 0 FROM inserted
+"""
 
 
 _HEAD_COLUMNS = "tree_size, timestamp_ms, root_hash, signature"

@@ -23,7 +23,7 @@ import structlog
 from hub.clock import Clock, system_clock
 from hub.crypto.receipts import receipt_leaf
 from hub.problems import ServiceUnavailable, StaleVersion
-from hub.store.audit import append_leaves_txn
+from hub.store.audit import LeafLog
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.native import NativeState, upsert_native_txn
 from hub.store.pool import Conn
@@ -159,6 +159,7 @@ class EventStore:
         self._supervisor: Supervisor | None = None
         self._writer_name = "group-commit"
         self._closing = False
+        self._leaf_log = LeafLog()
 
     async def start(self, supervisor: Supervisor, *, name: str = "group-commit") -> None:
         """Run the writer under `supervisor`: a crash restarts it and is reported."""
@@ -406,7 +407,7 @@ class EventStore:
             # The advisory locks make this impossible; if it happens, store nothing.
             raise asyncpg.SerializationError("event insert conflicted despite locks")
         # The audit log's leaves (leaf_index = position - 1), in order under the counter lock.
-        await append_leaves_txn(conn, first_position - 1, leaves)
+        await self._leaf_log.append_txn(conn, first_position - 1, leaves)
         touched = sorted(last_position)
         await conn.execute(
             _UPSERT_COMPLAINTS,

@@ -133,3 +133,30 @@ async def test_migration_backfills_leaves_of_earlier_events(
         for r in await db.fetch("SELECT level, node_index, hash FROM audit_nodes")
     }
     assert rebuilt == expected
+
+
+async def test_two_stores_appending_in_turn_keep_one_tree(
+    pool: asyncpg.Pool, db: asyncpg.Connection
+) -> None:
+    # Each store remembers the tree's right edge from its own last append; the other's appends
+    # make that memory stale, and the stored frontier must win.
+    stores = [
+        EventStore(pool, seal=HubSigner.ephemeral().seal, max_items=5, max_wait_s=0.001)
+        for _ in range(2)
+    ]
+    supervisor = Supervisor()
+    for number, event_store in enumerate(stores):
+        await event_store.start(supervisor, name=f"group-commit-{number}")
+    for version in range(1, 12):
+        await stores[version % 2].append(pending("C-turns", version))
+        if version % 3 == 0:
+            await stores[0].append(pending(f"C-side-{version}", 1))
+    for event_store in stores:
+        await event_store.close()
+    await supervisor.close()
+    leaves = await _leaves(db)
+    audit = AuditStore(pool)
+    assert await audit.tree_size() == len(leaves) == 14
+    assert await audit.root(len(leaves)) == mth(leaves)
+    stored = await audit.leaf_hashes(0, len(leaves) - 1)
+    assert [stored[i] for i in range(len(leaves))] == [leaf_hash(leaf) for leaf in leaves]
