@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test bench lint check clean
+.PHONY: run test chaos bench lint check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: $(STAMP_RUN)
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fault-injection suite alone (make test runs it too), printing its counts.
+chaos: $(STAMP_TEST)
+	$(BIN)/python -m pytest -q tests/chaos $(PYTEST_ARGS)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/append.py
