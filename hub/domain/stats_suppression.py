@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from hub.domain.stats_cells import ALL
 from hub.domain.stats_grid import (
@@ -59,13 +60,23 @@ class Table:
     by_value: bool = False
 
 
+@functools.lru_cache(maxsize=65536)
+def _time_up(depth: int, start: dt.date) -> dt.date:
+    return period_start(TIME_TREE[depth - 1], start)
+
+
+@functools.lru_cache(maxsize=65536)
+def _region_up(depth: int, region: str) -> str:
+    return region_at(REGION_TREE[depth - 1], region)
+
+
 def _lift(depth: Depth, axis: int, cell: Cell) -> Cell:
     """The parent of `cell` (at `depth`) one step up the tree of `axis`."""
     start, region, platform, value = cell
     if axis == 0:
-        return (period_start(TIME_TREE[depth[0] - 1], start), region, platform, value)
+        return (_time_up(depth[0], start), region, platform, value)
     if axis == 1:
-        return (start, region_at(REGION_TREE[depth[1] - 1], region), platform, value)
+        return (start, _region_up(depth[1], region), platform, value)
     if axis == 2:
         return (start, region, ALL, value)
     return (start, region, platform, ALL)
@@ -99,9 +110,19 @@ def _depth_of(table: Table) -> Depth:
     )
 
 
-def decide(base: Mapping[Cell, int], table: Table, threshold: int = DEFAULT_THRESHOLD) -> Decisions:
+def decide(
+    base: Mapping[Cell, int],
+    table: Table,
+    threshold: int = DEFAULT_THRESHOLD,
+    focus: Collection[str] | None = None,
+) -> Decisions:
     """Suppression for `table`, from `base`: record counts per (day or month, six-digit region,
-    platform, value) cell, covering whole years and every region (never a reader's share)."""
+    platform, value) cell, covering whole years and every region (never a reader's share).
+
+    `focus`, the region codes (at the table's level) whose cells are wanted, spares the work
+    below the province level elsewhere: every partition at the city or district level lies
+    within one province or city, so the cells of one city are decided by that city's cells and
+    coarser ones alone; their decisions are the same with or without a focus."""
     target = _depth_of(table)
     # The base may be finer (days for a month table, districts for a city table, split when the
     # table is not): the table asked for is its sum, and coarser tables are sums of that.
@@ -135,7 +156,7 @@ def decide(base: Mapping[Cell, int], table: Table, threshold: int = DEFAULT_THRE
         counts[depth] = dict(summed)
     hidden: dict[Depth, set[Cell]] = {}
     for depth in sorted(depths, key=sum):
-        hidden[depth] = _suppress_table(depth, counts, hidden, threshold)
+        hidden[depth] = _suppress_table(depth, counts, hidden, threshold, _within(depth, focus))
     return Decisions(counts, hidden, target)
 
 
@@ -150,13 +171,23 @@ def _finer(depth: Depth, base: Depth, counts: Mapping[Depth, object]) -> tuple[D
     raise AssertionError(f"no finer table for {depth}")
 
 
+def _within(depth: Depth, focus: Collection[str] | None) -> Collection[str] | None:
+    """The regions, at the level above `depth`'s, whose cells at `depth` must be decided."""
+    if focus is None or depth[1] <= 1:
+        return None  # the nation and the provinces: always all of them
+    return {region_at(REGION_TREE[depth[1] - 1], region) for region in focus}
+
+
 def _suppress_table(
     depth: Depth,
     counts: Mapping[Depth, Mapping[Cell, int]],
     hidden: Mapping[Depth, set[Cell]],
     threshold: int,
+    within: Collection[str] | None = None,
 ) -> set[Cell]:
     cells = counts[depth]
+    if within is not None:
+        cells = {cell: n for cell, n in cells.items() if _region_up(depth[1], cell[1]) in within}
     suppressed = {cell for cell, n in cells.items() if 0 < n < threshold}
     # Every partition this table's cells form under a coarser, already decided cell.
     partitions: list[tuple[bool, list[tuple[int, Cell]]]] = []

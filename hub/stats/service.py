@@ -10,7 +10,6 @@ from typing import Any
 
 from hub.domain.stats_cells import ALL, Measures
 from hub.domain.stats_grid import (
-    REGION_TREE,
     Grain,
     period_end,
     period_start,
@@ -43,34 +42,52 @@ class StatsService:
             first = period_start(Grain.WEEK, first)
             last = period_end(Grain.WEEK, period_start(Grain.WEEK, last))
         # Whole years: the suppression of a cell is decided within its year, never the range.
-        base = await self.store.base_cells(
-            query.kind,
-            base_grain,
-            query.dimension or ALL,
-            dt.date(first.year, 1, 1),
-            dt.date(last.year, 12, 31),
-        )
+        year_first, year_last = dt.date(first.year, 1, 1), dt.date(last.year, 12, 31)
+        dim = query.dimension or ALL
+        counts = await self.store.populations(query.kind, base_grain, dim, year_first, year_last)
         population = {
-            (c.period_start, c.region, c.platform, c.value): c.measures.population(query.kind)
-            for c in base
+            (start, region, platform, value): n for start, region, platform, value, n in counts
         }
         table = Table(query.grain, query.level, query.by_platform, query.dimension is not None)
-        decisions = decide(population, table, self.threshold)
+        focus = {
+            region
+            for region in {region_at(query.level, cell[1]) for cell in population}
+            if self._region_shown(query, scope, region)
+        }
+        decisions = decide(population, table, self.threshold, focus)
         target = decisions.target
+        base = (
+            await self.store.base_cells(
+                query.kind,
+                base_grain,
+                dim,
+                year_first,
+                year_last,
+                sorted(_prefix(r) for r in focus),
+            )
+            if focus
+            else []
+        )
         depths: list[Depth] = [target]
         if scope.platform is not None:
             depths.append((target[0], target[1], 0, target[3]))  # the market totals
         grain = query.grain
         measures: dict[tuple[Depth, Cell], Measures] = defaultdict(Measures)
         for cell in base:
+            region = region_at(query.level, cell.region)
+            if region not in focus:
+                continue
+            start = period_start(grain, cell.period_start)
+            if start > query.last or period_end(grain, start) < query.first:
+                continue
             for depth in depths:
                 key = (
-                    period_start(grain, cell.period_start),
-                    region_at(REGION_TREE[depth[1]], cell.region),
+                    start,
+                    region,
                     cell.platform if depth[2] else ALL,
                     cell.value if depth[3] else ALL,
                 )
-                if self._shown(query, scope, key):
+                if scope.sees_platform(key[2]):
                     measures[(depth, key)] = measures[(depth, key)].plus(cell.measures)
         hidden: dict[Depth, set[Cell]] = {}
         for depth in depths:
@@ -92,16 +109,13 @@ class StatsService:
         return StatsResult(query, self.threshold, cells, await self.store.position())
 
     @staticmethod
-    def _shown(query: StatsQuery, scope: StatsScope, key: Cell) -> bool:
-        start, region, platform, _ = key
-        if start > query.last or period_end(query.grain, start) < query.first:
-            return False
+    def _region_shown(query: StatsQuery, scope: StatsScope, region: str) -> bool:
         # only cells inside the region asked for, or the one cell holding it
         if query.region is not None and not (
             region.startswith(_prefix(query.region)) or query.region.startswith(_prefix(region))
         ):
             return False
-        return scope.sees(query.kind, region, platform)
+        return scope.sees_region(region) and query.kind in scope.kinds
 
 
 def _prefix(region: str) -> str:

@@ -128,22 +128,48 @@ class StatsStore:
             await conn.execute("UPDATE stats_cursor SET position = $1", position)
             return Followed(len(rows), len(complaint_ids), position)
 
-    async def base_cells(
+    async def populations(
         self, kind: str, grain: str, dim: str, first: dt.date, last: dt.date
-    ) -> list[BaseCell]:
-        """Every base cell of (kind, grain, dim) with a period starting in [first, last], all
-        regions and platforms: suppression is decided on the whole grid, never a reader's part."""
+    ) -> list[tuple[dt.date, str, str, str, int]]:
+        """The record count of every base cell of (kind, grain, dim) with a period starting in
+        [first, last], all regions and platforms: suppression is decided on the whole grid,
+        never on a reader's part."""
         rows = await self._pool.fetch(
-            f"SELECT period_start, region, platform, value, {_MEASURE_COLUMNS},"
-            " resolve_days::text AS resolve_days FROM stats_rollup"
-            " WHERE kind = $1 AND grain = $2 AND dim = $3"
-            " AND period_start BETWEEN $4 AND $5"
-            " AND (filed > 0 OR reports_received > 0)",
+            "SELECT period_start, region, platform, value,"
+            " CASE WHEN kind = 'report' THEN reports_received ELSE filed END AS n"
+            " FROM stats_rollup WHERE kind = $1 AND grain = $2 AND dim = $3"
+            " AND period_start BETWEEN $4 AND $5 AND (filed > 0 OR reports_received > 0)",
             kind,
             grain,
             dim,
             first,
             last,
+        )
+        return [(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
+
+    async def base_cells(
+        self,
+        kind: str,
+        grain: str,
+        dim: str,
+        first: dt.date,
+        last: dt.date,
+        region_prefixes: Sequence[str],
+    ) -> list[BaseCell]:
+        """The measures of the base cells inside the regions a reader is shown."""
+        rows = await self._pool.fetch(
+            f"SELECT period_start, region, platform, value, {_MEASURE_COLUMNS},"
+            " resolve_days::text AS resolve_days FROM stats_rollup"
+            " WHERE kind = $1 AND grain = $2 AND dim = $3"
+            " AND period_start BETWEEN $4 AND $5"
+            " AND (filed > 0 OR reports_received > 0)"
+            " AND region LIKE ANY($6::text[])",
+            kind,
+            grain,
+            dim,
+            first,
+            last,
+            [prefix + "%" for prefix in region_prefixes],
         )
         return [
             BaseCell(
