@@ -6,6 +6,7 @@ revoked or its participant disabled (DESIGN.md, Trust).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import orjson
@@ -13,11 +14,14 @@ from aiohttp import web
 
 from hub.feeds.longpoll import MAX_WAIT_S, long_poll
 from hub.feeds.pages import MAX_LIMIT, FeedQuery, item_json
+from hub.feeds.registry import OpenStream
 from hub.feeds.resources import FEEDS
+from hub.feeds.service import Feeds
 from hub.feeds.sse import stream_feed
 from hub.http.keys import ACTOR, EVIDENCE
 from hub.http.query import BIGINT_MAX, COMPLAINT_ID, int_param, parse_int, str_param
 from hub.services.decisions import actor_of
+from hub.settings import SETTINGS
 
 # Every event type, comma-separated, fits well within this.
 _MAX_TYPES_CHARS = 1024
@@ -43,12 +47,20 @@ def _after(request: web.Request, last_event_id: str | None = None) -> int:
     return int_param(request, "after", default=0, minimum=0, maximum=BIGINT_MAX)
 
 
+def _track(request: web.Request, feeds: Feeds) -> contextlib.AbstractContextManager[OpenStream]:
+    return feeds.registry.track(
+        request[EVIDENCE].kid,
+        request[ACTOR].participant_id,
+        limit=request.app[SETTINGS].sse_max_streams_per_participant,
+    )
+
+
 async def get_feed(request: web.Request) -> web.Response:
     feeds = request.app[FEEDS]
     query = _feed_query(request, _after(request))
     wait_s = int_param(request, "wait", default=0, minimum=0, maximum=MAX_WAIT_S)
     participant = request[ACTOR]
-    with feeds.registry.track(request[EVIDENCE].kid, participant.participant_id) as stream:
+    with _track(request, feeds) as stream:
         page = await long_poll(feeds, actor_of(participant), query, wait_s, stream)
     body: dict[str, Any] = {"items": [item_json(i) for i in page.items], "next": page.next}
     return web.Response(body=orjson.dumps(body), content_type="application/json")
@@ -59,5 +71,5 @@ async def get_feed_stream(request: web.Request) -> web.StreamResponse:
     after = _after(request, request.headers.get("Last-Event-ID"))
     query = _feed_query(request, after)
     participant = request[ACTOR]
-    with feeds.registry.track(request[EVIDENCE].kid, participant.participant_id) as stream:
+    with _track(request, feeds) as stream:
         return await stream_feed(request, feeds, actor_of(participant), query, stream)

@@ -11,7 +11,14 @@ from collections.abc import Iterator
 
 import structlog
 
+from hub.problems import TooManyRequests
+
 log = structlog.get_logger("hub.feeds.registry")
+
+# Page reads all open streams may run at once. A head that moves wakes every stream, and each
+# reads its page from the pool: unbounded, a few hundred streams would take every connection
+# and every other request would queue behind them. Streams wait their turn here instead.
+STREAM_READ_SLOTS = 2
 
 KEY_REVOKED = "key-revoked"
 PARTICIPANT_DISABLED = "participant-disabled"
@@ -34,13 +41,32 @@ class OpenStream:
 
 
 class StreamRegistry:
-    def __init__(self) -> None:
+    def __init__(self, read_slots: int = STREAM_READ_SLOTS) -> None:
         self._by_kid: defaultdict[str, set[OpenStream]] = defaultdict(set)
         self._by_participant: defaultdict[str, set[OpenStream]] = defaultdict(set)
         self.opened_total = 0  # streams ever opened, for operators (and tests) to watch
+        self.refused_total = 0  # streams refused by the per-participant cap
+        self.read_slots = asyncio.Semaphore(read_slots)
+
+    def open_for(self, participant_id: str) -> int:
+        return len(self._by_participant.get(participant_id, ()))
 
     @contextlib.contextmanager
-    def track(self, kid: str, participant_id: str) -> Iterator[OpenStream]:
+    def track(
+        self, kid: str, participant_id: str, *, limit: int | None = None
+    ) -> Iterator[OpenStream]:
+        """Register a stream for its lifetime; beyond `limit` open ones for the participant,
+        refuse it with 429: one participant's idle streams must not cost everyone else."""
+        if limit is not None and self.open_for(participant_id) >= limit:
+            self.refused_total += 1
+            log.warning("feed_stream_refused_over_cap", participant=participant_id, limit=limit)
+            refused = TooManyRequests(
+                f"participant {participant_id} already holds {limit} open feed streams and "
+                "long-polls here, the most allowed; close one first",
+                limit=limit,
+            )
+            refused.headers["Retry-After"] = "5"
+            raise refused
         stream = OpenStream(kid, participant_id)
         self._by_kid[kid].add(stream)
         self.opened_total += 1

@@ -34,6 +34,11 @@ _CLOSED_FOR_SHUTDOWN = b": closed, hub shutting down, resume with Last-Event-ID\
 # Items per read while streaming, and bytes per write: one write stays well under the bound.
 _STREAM_PAGE = 100
 _WRITE_BYTES = 16 * 1024
+# What one stream may hold unsent, in the process and in the kernel, before a write must wait
+# for the client to read: hundreds of streams times the kernel's autotuned megabytes would be
+# gigabytes held for clients that do not read.
+_TRANSPORT_HIGH_BYTES = 32 * 1024
+_KERNEL_BUFFER_BYTES = 64 * 1024
 
 
 class SlowConsumer(Exception):
@@ -75,14 +80,21 @@ class _Sender:
         asyncio.get_running_loop().call_later(self.limits.write_timeout_s, transport.abort)
 
 
-def _bound_kernel_buffer(request: web.Request, buffer_bytes: int) -> None:
+def _bound_buffers(request: web.Request, buffer_bytes: int) -> None:
     """Cap the socket's send buffer too: otherwise the kernel's autotuning would quietly hold
-    megabytes for a client that does not read, and the write timeout would never trip."""
+    megabytes for a client that does not read, and the write timeout would never trip. And make
+    every write beyond a small backlog wait for the client (aiohttp waits only past 64 KiB), so
+    a client that stops reading is found, and dropped, within the write timeout."""
     transport = request.transport
-    sock = transport.get_extra_info("socket") if transport is not None else None
+    if transport is None:
+        return
+    transport.set_write_buffer_limits(high=_TRANSPORT_HIGH_BYTES)
+    sock = transport.get_extra_info("socket")
     if sock is not None:
         with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buffer_bytes)
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_SNDBUF, min(buffer_bytes, _KERNEL_BUFFER_BYTES)
+            )
 
 
 async def stream_feed(
@@ -95,7 +107,7 @@ async def stream_feed(
             "X-Accel-Buffering": "no",  # nginx would otherwise hold events back
         }
     )
-    _bound_kernel_buffer(request, feeds.sse.buffer_bytes)
+    _bound_buffers(request, feeds.sse.buffer_bytes)
     await response.prepare(request)
     sender = _Sender(request, response, feeds.sse)
     loop = asyncio.get_running_loop()
@@ -105,7 +117,8 @@ async def stream_feed(
     try:
         await sender.send(b": open\n\n")
         while not stream.closed.is_set():
-            page = await read_page(feeds.pool, actor, dataclasses.replace(query, after=cursor))
+            async with feeds.registry.read_slots:
+                page = await read_page(feeds.pool, actor, dataclasses.replace(query, after=cursor))
             cursor = page.next
             if page.items:
                 chunk = bytearray()

@@ -171,7 +171,7 @@ async def test_connections_beyond_the_cap_are_refused_and_the_hub_keeps_answerin
 async def test_an_upload_cut_short_is_logged_in_one_line(
     edge: Edge, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    reader, writer = await _connect(edge.port)
+    _, writer = await _connect(edge.port)
     writer.write(_stalled_upload(edge))
     await writer.drain()
     await asyncio.sleep(0.3)
