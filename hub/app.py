@@ -8,8 +8,10 @@ from hub.api.routes import setup_routes
 from hub.audit.resources import audit_ctx
 from hub.feeds.resources import close_streams_on_shutdown, feeds_ctx
 from hub.feeds.webhooks.resources import webhooks_ctx
+from hub.http.keys import RATE_LIMITER
 from hub.http.middlewares import request_context_middleware
 from hub.http.problems import problem_middleware
+from hub.http.ratelimit import RateLimiter
 from hub.http.signatures import signature_middleware
 from hub.platforms.resources import platforms_ctx
 from hub.platforms.sync.resources import sync_ctx
@@ -29,6 +31,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
+    app[RATE_LIMITER] = RateLimiter.from_settings(settings.rate_limits)
     # Order matters: each context may use what the ones before it opened, and they close in
     # reverse order (the supervisor last, after every task it ran has been stopped).
     app.cleanup_ctx.extend(

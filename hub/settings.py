@@ -143,18 +143,12 @@ class Settings:
     # Requests per second and burst per role, at the edge after authentication (429 beyond);
     # generous, so only a runaway client meets them. Roles not named use the "default" entry.
     rate_limits: tuple[tuple[str, float, int], ...] = (
-        ("default", 100.0, 1000),
-        ("platform", 500.0, 5000),
-        ("bureau", 200.0, 2000),
+        ("default", 200.0, 2000),
+        ("platform", 1000.0, 10000),
+        ("bureau", 1000.0, 10000),
     )
     # which rules a complaint pending when Order 121 came in follows (docs/bureau-clocks.md)
     pending_cases: str = "by_received"
-    # statistics: cells holding fewer records than this are suppressed (docs in README)
-    stats_suppression_threshold: int = 5
-    # participant ids of village stations (they file through a bureau), counted as their channel
-    stats_village_stations: tuple[str, ...] = ()
-    # the /reports page is served only with this token (query `token` or a Bearer header)
-    reports_token: str | None = None
     # statistics: cells holding fewer records than this are suppressed (docs in README)
     stats_suppression_threshold: int = 5
     # participant ids of village stations (they file through a bureau), counted as their channel
@@ -207,12 +201,6 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAX_CONNECTIONS": ("max_connections", _positive_int),
     "RATE_LIMITS": ("rate_limits", _rate_limits),
     "PENDING_CASES": ("pending_cases", _pending_cases),
-    "STATS_SUPPRESSION_THRESHOLD": ("stats_suppression_threshold", _positive_int),
-    "STATS_VILLAGE_STATIONS": (
-        "stats_village_stations",
-        lambda text: tuple(p.strip() for p in text.split(",") if p.strip()),
-    ),
-    "REPORTS_TOKEN": ("reports_token", lambda text: text or None),
     "STATS_SUPPRESSION_THRESHOLD": ("stats_suppression_threshold", _positive_int),
     "STATS_VILLAGE_STATIONS": (
         "stats_village_stations",

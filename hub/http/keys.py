@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.http.ratelimit import RateLimiter
 from hub.store.evidence import Evidence
 from hub.store.participants import Participant
 
@@ -12,3 +13,6 @@ RAW_BODY: web.RequestKey[bytes] = web.RequestKey("raw_body", bytes)
 # The authenticated participant: the actor of whatever this request says.
 ACTOR: web.RequestKey[Participant] = web.RequestKey("actor", Participant)
 EVIDENCE: web.RequestKey[Evidence] = web.RequestKey("evidence", Evidence)
+
+# The per-participant token buckets of this process (hub/http/ratelimit.py).
+RATE_LIMITER: web.AppKey[RateLimiter] = web.AppKey("rate_limiter", RateLimiter)

@@ -7,6 +7,7 @@ field of the body (DESIGN.md, Trust).
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ import structlog
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from hub.clock import clock_of
 from hub.crypto import (
     AuthorityMismatch,
     BadSignature,
@@ -27,9 +29,9 @@ from hub.crypto import (
     verify_request,
 )
 from hub.http.body import read_body
-from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
+from hub.http.keys import ACTOR, EVIDENCE, RATE_LIMITER, RAW_BODY
 from hub.http.problems import Handler
-from hub.problems import Forbidden, Unauthorized
+from hub.problems import Forbidden, TooManyRequests, Unauthorized
 from hub.settings import SETTINGS
 from hub.store.evidence import Evidence
 from hub.store.participants import Participant, ParticipantKey
@@ -185,6 +187,22 @@ async def authenticate(request: web.Request) -> None:
     structlog.contextvars.bind_contextvars(participant=found.owner.participant_id)
 
 
+def _limit_rate(request: web.Request) -> None:
+    """After authentication, so a participant's bucket is spent only by its own requests."""
+    actor = request[ACTOR]
+    now_s = clock_of(request.app)().timestamp()
+    wait_s = request.app[RATE_LIMITER].take(actor.participant_id, actor.role, now_s)
+    if wait_s > 0:
+        retry_after_s = max(1, math.ceil(wait_s))
+        refused = TooManyRequests(
+            f"participant {actor.participant_id} sends requests faster than its role's rate "
+            f"allows; retry after {retry_after_s} s",
+            retry_after_s=retry_after_s,
+        )
+        refused.headers["Retry-After"] = str(retry_after_s)
+        raise refused
+
+
 @web.middleware
 async def signature_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if requires_signature(request.path):
@@ -193,4 +211,5 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
         except Unauthorized as problem:
             problem.headers["Accept-Signature"] = ACCEPT_SIGNATURE
             raise
+        _limit_rate(request)
     return await handler(request)
