@@ -36,6 +36,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/adapters.py
 	$(BIN)/python bench/feeds.py --direct
 	$(BIN)/python bench/webhooks.py --rate 200 --seconds 5
+	$(BIN)/python bench/stats.py
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check hub adapters tests bench
