@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.audit.resources import AUDIT_LOG
-from hub.http.body import parse_json
-from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
+from hub.http.body import request_json
+from hub.http.keys import ACTOR, EVIDENCE
 from hub.http.query import BIGINT_MAX, int_param
 from hub.problems import BadRequest, InvalidRecord
 
@@ -37,7 +37,7 @@ async def get_consistency(request: web.Request) -> web.Response:
 
 
 async def post_cosignature(request: web.Request) -> web.Response:
-    document = parse_json(request[RAW_BODY], request.content_type)
+    document = request_json(request)
     if not isinstance(document, dict):
         raise InvalidRecord("a cosignature is a JSON object")
     result = await request.app[AUDIT_LOG].cosign(request[ACTOR], request[EVIDENCE].kid, document)

@@ -7,8 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from hub.crypto.receipts import rfc3339
-from hub.http.body import parse_json
-from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
+from hub.http.body import request_json
+from hub.http.keys import ACTOR, EVIDENCE
 from hub.services.intake import accept_event
 from hub.services.resources import CHECKS
 from hub.store.events import Appended
@@ -31,7 +31,7 @@ async def post_event(request: web.Request) -> web.Response:
         request.app[EVENT_STORE],
         request.app[CHECKS],
         request[ACTOR],
-        parse_json(request[RAW_BODY], request.content_type),
+        request_json(request),
         request[EVIDENCE],
     )
     return web.json_response(appended_json(appended), status=200 if appended.duplicate else 201)

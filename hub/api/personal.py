@@ -14,8 +14,8 @@ from aiohttp import web
 from hub.api.complaints import complaint_id_param
 from hub.crypto._b64 import b64url_encode
 from hub.crypto.receipts import rfc3339
-from hub.http.body import parse_json
-from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
+from hub.http.body import request_json
+from hub.http.keys import ACTOR, EVIDENCE
 from hub.privacy.commitment import personal_ref
 from hub.privacy.resources import MASTER_KEYS, PERSONAL_PARTS
 from hub.services import personal as service
@@ -34,7 +34,7 @@ async def put_personal(request: web.Request) -> web.Response:
         _sources(request),
         actor_of(request[ACTOR]),
         complaint_id,
-        parse_json(request[RAW_BODY], request.content_type),
+        request_json(request),
         request[EVIDENCE],
     )
     return web.json_response(

@@ -9,8 +9,8 @@ from aiohttp import web
 from adapters.base.contract import Adapter
 from hub.api.events import appended_json
 from hub.domain.native_access import may_read_native_feed
-from hub.http.body import parse_json
-from hub.http.keys import ACTOR, EVIDENCE, RAW_BODY
+from hub.http.body import request_json
+from hub.http.keys import ACTOR, EVIDENCE
 from hub.http.query import BIGINT_MAX, COMPLAINT_ID, PLATFORM, int_param, path_param, str_param
 from hub.platforms.resources import ADAPTERS, NATIVE_FEED, PLATFORM_INGEST
 from hub.problems import Forbidden, NotFound, Problem, Restated
@@ -36,7 +36,7 @@ def _result_json(result: Appended | Problem) -> dict[str, Any]:
 
 async def post_inbound(request: web.Request) -> web.Response:
     adapter = _adapter(request)
-    payload = parse_json(request[RAW_BODY], request.content_type)
+    payload = request_json(request)
     # The ingest service refuses (403) any signer but the adapter's own platform.
     outcome = await request.app[PLATFORM_INGEST].ingest(
         adapter,

@@ -18,6 +18,7 @@ from hub.http.keys import ACTOR
 from hub.http.query import BIGINT_MAX, SUBSCRIPTION_ID, path_param
 from hub.privacy.resources import MASTER_KEYS
 from hub.problems import BadRequest, InvalidRecord, NotFound
+from hub.records.validate import member_shown
 from hub.services import subscriptions as service
 from hub.services.subscriptions import SubscriptionRequest
 from hub.store.subscriptions import Subscription
@@ -49,7 +50,8 @@ def _request(document: Any) -> SubscriptionRequest:
         raise InvalidRecord("the body must be an object with url, and perhaps types and format")
     unknown = sorted(set(document) - _MEMBERS)
     if unknown:
-        raise InvalidRecord(f"unknown members: {', '.join(unknown)}")
+        shown = dict.fromkeys(member_shown(name) for name in unknown[:5])
+        raise InvalidRecord(f"unknown members: {', '.join(shown)}")
     url = document.get("url")
     if not isinstance(url, str) or not url:
         raise InvalidRecord("url must be a non-empty string")

@@ -57,7 +57,8 @@ def check_signable(value: Any, pointer: str = "") -> None:
             if not isinstance(key, str):
                 raise UnsignableValue(pointer, f"object key {key!r} is not a string")
             if not key.isascii():
-                raise UnsignableValue(pointer, f"object key {key!r} is not ASCII")
+                # Not repeated: a key in words may be personal data (a consumer's name).
+                raise UnsignableValue(pointer, "an object key is not ASCII")
             check_signable(item, f"{pointer}/{_escape_token(key)}")
         return
     if isinstance(value, (list, tuple)):

@@ -11,6 +11,7 @@ import structlog
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
+from hub.http.keys import RAW_BODY
 from hub.problems import MalformedJson, Problem, UnsupportedMediaType
 from hub.settings import SETTINGS
 
@@ -49,10 +50,17 @@ async def read_body(request: web.Request) -> bytes:
         raise UploadAborted from err
 
 
-def parse_json(raw: bytes, content_type: str) -> Any:
+def parse_json(raw: bytes, content_type: str, charset: str | None = None) -> Any:
+    """The JSON document of a body sent as application/json, in UTF-8 (RFC 8259 section 8.1:
+    JSON exchanged between systems is UTF-8; any other declared charset is refused, never
+    silently read as UTF-8)."""
     if content_type not in JSON_TYPES:
         raise UnsupportedMediaType(
             f"send the body as application/json, not {content_type or 'no content type'}"
+        )
+    if charset is not None and charset.strip().lower() not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(
+            "send JSON in UTF-8: declare no charset, or charset=utf-8", charset=charset[:40]
         )
     try:
         document = orjson.loads(raw)
@@ -82,4 +90,9 @@ def _refuse_duplicate_names(raw: bytes) -> None:
 
 
 async def read_json(request: web.Request) -> Any:
-    return parse_json(await read_body(request), request.content_type)
+    return parse_json(await read_body(request), request.content_type, request.charset)
+
+
+def request_json(request: web.Request) -> Any:
+    """The JSON document of a body the signature middleware has already read."""
+    return parse_json(request[RAW_BODY], request.content_type, request.charset)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,6 +160,17 @@ def _check_usccs(doc: object) -> None:
             raise RecordInvalid(pointer, "uscc-checksum", f"{code!r} fails its check character")
 
 
+# A member name is repeated in a problem only when it reads like a field name; one named like a
+# phone number, an e-mail address or an ID number, or in words, may be personal data.
+_PLAIN_MEMBER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+UNKNOWN_MEMBER = "an unknown member"
+
+
+def member_shown(name: str) -> str:
+    """`name` quoted, when it is safe to repeat; otherwise "an unknown member"."""
+    return repr(name) if _PLAIN_MEMBER_NAME.fullmatch(name) else UNKNOWN_MEMBER
+
+
 def _pointer(error: jsonschema.exceptions.ValidationError) -> str:
     parts = [str(part) for part in error.absolute_path]
     # Name the offending member itself, not the object that lacks or carries it.
@@ -175,15 +187,23 @@ def _pointer(error: jsonschema.exceptions.ValidationError) -> str:
     ):
         known = set(error.schema.get("properties", {}))
         extra = sorted(name for name in instance if name not in known)
-        parts.extend(extra[:1])
+        # A name that may be personal data is not repeated: the pointer names its object.
+        parts.extend(name for name in extra[:1] if member_shown(name) != UNKNOWN_MEMBER)
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
 def _message(error: jsonschema.exceptions.ValidationError) -> str:
     # jsonschema repeats the whole offending instance in its message; for a big object that is noise
     # and for the personal part it would copy personal data into logs. Keep messages short.
-    if error.validator in {"required", "additionalProperties"}:
-        return error.message[:200]  # names members only, never their values
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        known = (
+            set(error.schema.get("properties", {})) if isinstance(error.schema, Mapping) else set()
+        )
+        extra = sorted(str(name) for name in error.instance if name not in known)
+        shown = [member_shown(name) for name in extra[:5]]
+        return "unknown members are not allowed: " + ", ".join(dict.fromkeys(shown))
+    if error.validator == "required":
+        return error.message[:200]  # names the schema's own members, never the sender's
     return f"fails {error.validator} {json.dumps(error.validator_value, ensure_ascii=False)[:120]}"
 
 
