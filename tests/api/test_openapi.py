@@ -365,3 +365,10 @@ async def test_docs_shows_every_operation_with_an_anchor(client: TestClient) -> 
         assert f'href="#{anchor}"' in page, (method, path)
     assert "@authority" in page  # the signature profile is explained on the page
     assert 'href="/schemas/event-v1.json"' in page  # bodies link to the schemas served here
+
+
+async def test_the_served_jwks_matches_its_documented_schema(client: TestClient) -> None:
+    jwks = await (await client.get("/.well-known/jwks.json")).json()
+    assert jwks["keys"]
+    errors = list(_bundled_validator("Jwks").iter_errors(jwks))
+    assert not errors, [error.message for error in errors]
