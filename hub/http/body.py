@@ -18,6 +18,8 @@ from hub.settings import SETTINGS
 log = structlog.get_logger("hub.http.body")
 
 JSON_TYPES = frozenset({"application/json"})
+# Arrays and objects nested in one another, the document itself counting as the first level.
+MAX_DEPTH = 64
 
 
 class RequestTimeout(Problem):
@@ -63,11 +65,30 @@ def parse_json(raw: bytes, content_type: str, charset: str | None = None) -> Any
             "send JSON in UTF-8: declare no charset, or charset=utf-8", charset=charset[:40]
         )
     try:
+        # orjson itself refuses nesting beyond 1,024 levels.
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as err:
         raise MalformedJson(f"the body is not valid JSON: {err}") from err
+    _refuse_deep_nesting(document)
     _refuse_duplicate_names(raw)
     return document
+
+
+def _refuse_deep_nesting(document: Any) -> None:
+    # The checks after this one (duplicate names, signability, JSON Schema) recurse per level,
+    # and Python's recursion limit is about 1,000 frames: a few hundred levels would end in a
+    # RecursionError. No record of ours nests beyond a handful of levels.
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise MalformedJson(
+                f"the body is nested deeper than {MAX_DEPTH} levels", max_depth=MAX_DEPTH
+            )
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
 
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
