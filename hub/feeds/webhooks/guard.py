@@ -45,10 +45,34 @@ class Target:
     addresses: tuple[str, ...]  # the checked addresses the delivery connects to, and only them
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    found: list[tuple[str, ipaddress.IPv4Address]] = []
+    if address.sixtofour is not None:
+        found.append(("a 6to4", address.sixtofour))
+    if address.teredo is not None:
+        server, client = address.teredo
+        found += [("a Teredo", client), ("a Teredo", server)]
+    if address in _NAT64:
+        found.append(("a NAT64", ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)))
+    return found
+
+
 def refusal_reason(address: IPAddress, own: frozenset[IPAddress] = frozenset()) -> str | None:
     """Why the hub must not connect to `address`, or None when it may."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return refusal_reason(address.ipv4_mapped, own)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return refusal_reason(address.ipv4_mapped, own)
+        # Transition addresses carry an IPv4 address inside, and a relay or the host's own
+        # tunnel delivers to it: 2002:c0a8:0101:: reaches 192.168.1.1 (6to4, RFC 3056), a
+        # Teredo address its client (RFC 4380), 64:ff9b::a00:1 reaches 10.0.0.1 (NAT64,
+        # RFC 6052). Each is refused when what it embeds would be.
+        for kind, embedded in _embedded_ipv4(address):
+            reason = refusal_reason(embedded, own)
+            if reason is not None:
+                return f"{kind} address embedding {embedded}, {reason}"
     checks: tuple[tuple[bool, str], ...] = (
         (address.is_unspecified, "an unspecified address"),
         (address.is_loopback, "a loopback address"),
