@@ -156,9 +156,12 @@ def _verify(
         # RFC 9530 section 6.3: the signature covers the digest, the digest covers the body.
         verify_content_digest(digest, body)
     params = parsed.params
-    # Both are checked by the profile before any signature is verified.
-    assert params.keyid is not None
-    assert params.created is not None
+    # The profile requires both before any signature is verified; checked again here because a
+    # caller that skipped the profile must not get a VerifiedSignature without them.
+    if params.keyid is None:
+        raise ParameterMissing(f"signature {parsed.label!r} has no keyid parameter")
+    if params.created is None:
+        raise ParameterMissing(f"signature {parsed.label!r} has no created parameter")
     return VerifiedSignature(
         label=parsed.label,
         keyid=params.keyid,

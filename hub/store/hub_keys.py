@@ -8,6 +8,10 @@ from datetime import datetime
 import asyncpg
 
 
+class HubKeyNotPublished(RuntimeError):
+    """The database did not confirm a hub key it was asked to publish."""
+
+
 @dataclasses.dataclass(frozen=True)
 class HubPublicKey:
     kid: str
@@ -39,7 +43,8 @@ class HubKeyStore:
             public_key,
             not_before,
         )
-        assert row is not None  # the upsert returns its row whether it inserted or not
+        if row is None:  # the upsert returns its row whether it inserted or not
+            raise HubKeyNotPublished(f"publishing hub key {kid} returned no row")
         return HubPublicKey(
             row["kid"], bytes(row["public_key"]), row["not_before"], row["retired_at"]
         )

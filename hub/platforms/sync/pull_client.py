@@ -132,10 +132,9 @@ class PullClient:
         except SignatureError as err:
             raise PullRefused(err.code, str(err)) from err
         kid = parsed.params.keyid
-        assert kid is not None  # the profile requires it
-        found = await self._participants.key_with_owner(kid)
-        _check_key(found, kid, target, now)
-        assert found is not None
+        if kid is None:  # the profile requires it; checked again for the type
+            raise PullRefused("parameter-missing", "the answer's signature names no keyid")
+        found = _check_key(await self._participants.key_with_owner(kid), kid, target, now)
         public_key = Ed25519PublicKey.from_public_bytes(found.key.public_key)
         try:
             verified = verify_response(parsed, view, body, public_key, now=now_s)
@@ -174,7 +173,10 @@ def _one(view: MessageView, name: str) -> str | None:
     return ", ".join(values) if values else None
 
 
-def _check_key(found: KeyWithOwner | None, kid: str, target: SyncTarget, now: datetime) -> None:
+def _check_key(
+    found: KeyWithOwner | None, kid: str, target: SyncTarget, now: datetime
+) -> KeyWithOwner:
+    """The key and owner, when they may sign this platform's answers now."""
     if found is None:
         raise PullRefused("unknown-key", f"no key {kid!r} is registered at this hub")
     key, owner = found.key, found.owner
@@ -193,3 +195,4 @@ def _check_key(found: KeyWithOwner | None, kid: str, target: SyncTarget, now: da
         raise PullRefused("key-expired", f"key {kid} has expired")
     if not owner.enabled:
         raise PullRefused("participant-disabled", f"{owner.participant_id} is disabled")
+    return found
