@@ -128,15 +128,19 @@ def validate_event(doc: object) -> None:
     """Raise RecordInvalid for the best error of a canonical event, else return None."""
     schemas = _schemas()
     if isinstance(doc, dict):
-        data_validator = schemas.data_fast.get(doc.get("type"))  # type: ignore[arg-type]
+        # Any JSON value may stand where the type belongs (an object, an array): strings only.
+        event_type = doc.get("type")
+        data_validator = schemas.data_fast.get(event_type) if isinstance(event_type, str) else None
         if (
             data_validator is not None
             and schemas.envelope_fast.is_valid(doc)
             and data_validator.is_valid(doc["data"])
         ):
             _check_usccs(doc)
+            check_storable(doc)
             return
     _validate(schemas.event, doc)
+    check_storable(doc)
 
 
 def validate_personal(doc: object) -> None:
@@ -158,6 +162,44 @@ def _check_usccs(doc: object) -> None:
     for pointer, code in _usccs(doc, ""):
         if not uscc.is_valid(code):
             raise RecordInvalid(pointer, "uscc-checksum", f"{code!r} fails its check character")
+
+
+# The largest value of a PostgreSQL `integer` column: an event's version is stored as one.
+MAX_STORED_VERSION = 2**31 - 1
+
+
+def check_storable(doc: object) -> None:
+    """Raise RecordInvalid for a value PostgreSQL cannot store: U+0000 in any string or member
+    name (text and jsonb refuse it), or a version beyond the `integer` column that holds it.
+
+    Decided per item before the group transaction, so one such record never fails the others."""
+    if isinstance(doc, Mapping):
+        version = doc.get("version")
+        if isinstance(version, int) and version > MAX_STORED_VERSION:
+            raise RecordInvalid("/version", "maximum", f"fails maximum {MAX_STORED_VERSION}")
+    pointer = _nul_at(doc, "")
+    if pointer is not None:
+        raise RecordInvalid(pointer, "no-nul", "a string holds U+0000, which cannot be stored")
+
+
+def _nul_at(node: object, pointer: str) -> str | None:
+    if isinstance(node, str):
+        return pointer if "\x00" in node else None
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            child = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            if "\x00" in str(key):
+                # The member name itself is not repeated: the pointer names its object.
+                return pointer
+            found = _nul_at(value, child)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _nul_at(value, f"{pointer}/{index}")
+            if found is not None:
+                return found
+    return None
 
 
 # A member name is repeated in a problem only when it reads like a field name; one named like a

@@ -22,7 +22,7 @@ import structlog
 
 from hub.clock import Clock, system_clock
 from hub.crypto.receipts import receipt_leaf
-from hub.problems import ServiceUnavailable, StaleVersion
+from hub.problems import InvalidRecord, ServiceUnavailable, StaleVersion
 from hub.store.audit import LeafLog
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.native import NativeState, upsert_native_txn
@@ -123,6 +123,14 @@ def chain_check(case: CaseState | None, event: PendingEvent, accepted_at: dateti
 def _fail(item: _Item, error: Exception) -> None:
     if not item.future.done():
         item.future.set_exception(error)
+
+
+def _commit_order(group: Sequence[_Item]) -> list[int]:
+    """Indexes of `group` by complaint, then version, then arrival: the order items are decided."""
+    return sorted(
+        range(len(group)),
+        key=lambda i: (group[i].event.complaint_id, group[i].event.version, i),
+    )
 
 
 def lock_key(kind: str, value: str) -> int:
@@ -241,14 +249,24 @@ class EventStore:
                     self._queue.task_done()
 
     async def _commit_group(self, group: list[_Item]) -> None:
+        outcomes = await self._decide_group(group)
+        for item, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                _fail(item, outcome)
+            elif not item.future.done():
+                item.future.set_result(outcome)
+
+    async def _decide_group(self, group: list[_Item]) -> list[Appended | Exception]:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
-                outcomes = await self._try_group(group)
+                return await self._try_group(group)
             except _RETRYABLE:
                 if attempt == _MAX_ATTEMPTS:
-                    outcomes = [ServiceUnavailable("the database is busy; retry") for _ in group]
-                    break
-                continue
+                    return [ServiceUnavailable("the database is busy; retry") for _ in group]
+            except asyncpg.DataError as err:
+                # A value the database refuses (the layers above should have refused it first):
+                # nothing was committed; find the item that holds it, and commit all the others.
+                return await self._without_bad_data(group, err)
             except Exception as err:
                 # Whatever went wrong fails this group alone; the writer goes on with the next.
                 log.error(
@@ -258,25 +276,46 @@ class EventStore:
                     items=len(group),
                     exc_info=not isinstance(err, asyncpg.PostgresError | OSError),
                 )
-                outcomes = [
+                return [
                     ServiceUnavailable("the event store is unavailable; nothing was stored, retry")
                     for _ in group
                 ]
-                break
-            else:
-                break
-        for item, outcome in zip(group, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                _fail(item, outcome)
-            elif not item.future.done():
-                item.future.set_result(outcome)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _without_bad_data(
+        self, group: list[_Item], err: asyncpg.DataError
+    ) -> list[Appended | Exception]:
+        """Bisect a group the database refused: each half is committed on its own, down to the
+        single item whose value cannot be stored, which alone is refused (422)."""
+        if len(group) == 1:
+            log.warning(
+                "group_commit_item_unstorable",
+                error_type=type(err).__name__,
+                complaint_id=group[0].event.complaint_id,
+                event_id=group[0].event.event_id,
+            )
+            return [
+                InvalidRecord(
+                    "a value of this event cannot be stored (the database refused it: "
+                    f"{type(err).__name__}); nothing was stored",
+                    rule="storable",
+                )
+            ]
+        # Halves of the commit order, the first committed first: the versions of one case stay
+        # in order, so a later version still extends an earlier one of the same group.
+        order = _commit_order(group)
+        middle = len(order) // 2
+        outcomes: list[Appended | Exception | None] = [None] * len(group)
+        for half in (order[:middle], order[middle:]):
+            for index, outcome in zip(
+                half, await self._decide_group([group[i] for i in half]), strict=True
+            ):
+                outcomes[index] = outcome
+        return outcomes  # type: ignore[return-value]
 
     async def _try_group(self, group: list[_Item]) -> list[Appended | Exception]:
         accepted_at = self._clock()
-        order = sorted(
-            range(len(group)),
-            key=lambda i: (group[i].event.complaint_id, group[i].event.version, i),
-        )
+        order = _commit_order(group)
         complaint_ids = sorted({item.event.complaint_id for item in group})
         event_ids = sorted({item.event.event_id for item in group})
         keys = sorted(
