@@ -19,6 +19,26 @@ from hub.domain.roles import Role
 # later sweep) names the same breach with the same id and the store keeps it once.
 BREACH_NAMESPACE = uuid.UUID("5f0c7d0e-8a54-4c1e-9d0b-2b1f6a7c3e91")
 
+# Event ids of UUID version 8 (RFC 9562 section 5.8) are the hub's own: anyone can compute a
+# breach's id, so participants may not send one (hub.services.intake), and no participant can
+# take the id of a breach before the hub records it.
+HUB_EVENT_ID_VERSION = 8
+
+
+def is_hub_event_id(event_id: str) -> bool:
+    """Whether `event_id` is in the hub's reserved version (a malformed id is not)."""
+    try:
+        return uuid.UUID(event_id).version == HUB_EVENT_ID_VERSION
+    except ValueError:
+        return False
+
+
+def hub_event_id(namespace: uuid.UUID, name: str) -> str:
+    """A derived id in the hub's reserved version: the name-based SHA-1 id, version 8."""
+    derived = uuid.uuid5(namespace, name).int
+    derived &= ~(0xF << 76)  # the version field, bits 48-51 from the left
+    return str(uuid.UUID(int=derived | (HUB_EVENT_ID_VERSION << 76)))
+
 
 @dataclass(frozen=True, slots=True)
 class Breach:
@@ -28,7 +48,7 @@ class Breach:
 
 
 def breach_event_id(complaint_id: str, deadline_name: str, due_on: dt.date) -> str:
-    return str(uuid.uuid5(BREACH_NAMESPACE, f"{complaint_id}:{deadline_name}:{due_on}"))
+    return hub_event_id(BREACH_NAMESPACE, f"{complaint_id}:{deadline_name}:{due_on}")
 
 
 def responsible_party(case: CaseView, deadline: Deadline) -> str:

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from hub.crypto.jcs import canonical_json, check_signable
-from hub.problems import EventIdReused, IdConflict
+from hub.domain.breaches import is_hub_event_id
+from hub.problems import EventIdReused, IdConflict, InvalidRecord
 from hub.records.validate import validate_event
 from hub.services.decisions import CaseChecks
 from hub.services.records import invalid_record_problems
@@ -38,10 +39,20 @@ def canonical_event(doc: Any) -> bytes:
     return canonical_json(doc)
 
 
-def build_pending(doc: Any, actor: str, evidence: Evidence | None) -> PendingEvent:
+def build_pending(
+    doc: Any, actor: str, evidence: Evidence | None, *, by_hub: bool = False
+) -> PendingEvent:
+    """The pending event of a schema-valid document; `by_hub` for the hub's own events only."""
     body = canonical_event(doc)
     with invalid_record_problems():
         validate_event(doc)
+    if not by_hub and is_hub_event_id(doc["event_id"]):
+        raise InvalidRecord(
+            "/event_id: UUID version 8 is reserved for the events the hub records itself; "
+            "send a random (version 4) or your own name-based (version 5) id",
+            pointer="/event_id",
+            rule="hub-event-id",
+        )
     return PendingEvent(
         event_id=doc["event_id"],
         complaint_id=doc["complaint_id"],

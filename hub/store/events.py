@@ -22,7 +22,14 @@ import structlog
 
 from hub.clock import Clock, system_clock
 from hub.crypto.receipts import receipt_leaf
-from hub.problems import InvalidRecord, ServiceUnavailable, StaleVersion
+from hub.problems import (
+    EventIdReused,
+    IdConflict,
+    InvalidRecord,
+    Problem,
+    ServiceUnavailable,
+    StaleVersion,
+)
 from hub.store.audit import LeafLog
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.native import NativeState, upsert_native_txn
@@ -123,6 +130,43 @@ def chain_check(case: CaseState | None, event: PendingEvent, accepted_at: dateti
 def _fail(item: _Item, error: Exception) -> None:
     if not item.future.done():
         item.future.set_exception(error)
+
+
+def same_event_or_conflict(stored: Appended, event: PendingEvent) -> Appended | Exception:
+    """The stored event again (a retry), or the conflict of an id already taken.
+
+    A duplicate is only the same actor sending the same complaint's event with the same canonical
+    digest; anything else under a stored id is refused, so nobody takes an id that is another's.
+    """
+    if (stored.actor, stored.complaint_id, stored.event_sha256) == (
+        event.actor,
+        event.complaint_id,
+        event.event_sha256,
+    ):
+        return stored
+    return _reused(stored, event, position=stored.position)
+
+
+def _same_event(first: PendingEvent, event: PendingEvent) -> bool:
+    return (first.actor, first.complaint_id, first.event_sha256) == (
+        event.actor,
+        event.complaint_id,
+        event.event_sha256,
+    )
+
+
+def _reused(
+    taken: Appended | PendingEvent, event: PendingEvent, *, position: int | None
+) -> Problem:
+    if taken.actor != event.actor:
+        # Somebody else's id: nothing about that event is revealed.
+        return IdConflict("this event_id cannot be used; choose a new one")
+    extensions = {} if position is None else {"position": position}
+    return EventIdReused(
+        f"event_id {event.event_id} was already used for another event; a retry must resend "
+        "the same event, a new event needs a new event_id",
+        **extensions,
+    )
 
 
 def _commit_order(group: Sequence[_Item]) -> list[int]:
@@ -352,7 +396,7 @@ class EventStore:
             for index in order:
                 event = group[index].event
                 if event.event_id in stored:
-                    outcomes[index] = stored[event.event_id]
+                    outcomes[index] = same_event_or_conflict(stored[event.event_id], event)
                     continue
                 if event.event_id in first_in_group:
                     continue  # resolved below from the first item with this id
@@ -369,12 +413,14 @@ class EventStore:
                 await self._insert_txn(conn, group, accepted, cases, accepted_at, outcomes)
         for index, item in enumerate(group):
             if outcomes[index] is None:
-                first = outcomes[first_in_group[item.event.event_id]]
-                outcomes[index] = (
-                    dataclasses.replace(first, duplicate=True)
-                    if isinstance(first, Appended)
-                    else first
-                )
+                first_index = first_in_group[item.event.event_id]
+                first, sent_first = outcomes[first_index], group[first_index].event
+                if not _same_event(sent_first, item.event):
+                    outcomes[index] = _reused(sent_first, item.event, position=None)
+                elif isinstance(first, Appended):
+                    outcomes[index] = dataclasses.replace(first, duplicate=True)
+                else:
+                    outcomes[index] = first
         return outcomes  # type: ignore[return-value]
 
     async def _insert_txn(

@@ -93,7 +93,10 @@ class DeadlineSweeper:
         try:
             pending = [
                 build_pending(
-                    breach_event(b, chain.version + i, now), HUB_ACTOR.participant_id, None
+                    breach_event(b, chain.version + i, now),
+                    HUB_ACTOR.participant_id,
+                    None,
+                    by_hub=True,
                 )
                 for i, b in enumerate(breaches, start=1)
             ]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from hub.problems import StaleVersion
+from hub.problems import EventIdReused, StaleVersion
 from hub.store.events import Appended, EventStore, PendingEvent
 from hub.store.pool import create_pool
 from hub.supervisor import Supervisor
@@ -66,13 +66,16 @@ async def test_group_of_25_with_one_conflict_fails_that_item_alone(
 async def test_reused_event_id_in_a_group_returns_the_stored_event(store: EventStore) -> None:
     first = await store.append(pending("C1", 1))
     results = await store.append_many(
-        [pending(f"D{i}", 1) for i in range(24)] + [pending("C9", 1, event_id=first.event_id)]
+        [pending(f"D{i}", 1) for i in range(24)]
+        + [pending("C1", 1, event_id=first.event_id), pending("C9", 1, event_id=first.event_id)]
     )
-    duplicate = results[-1]
+    duplicate, elsewhere = results[-2:]
     assert isinstance(duplicate, Appended)
     assert duplicate.duplicate
     assert duplicate.position == first.position
     assert duplicate.complaint_id == "C1"
+    # the same id for another complaint is no retry: it is refused, never answered as stored
+    assert isinstance(elsewhere, EventIdReused)
 
 
 async def test_versions_of_one_case_chain_inside_a_group(store: EventStore) -> None:
