@@ -45,26 +45,16 @@ class ChainEvent:
 
 
 # A case's events with their evidence, and for each signed message how many complaints it
-# touched: counted once per evidence id of this case, through the index on events.evidence_id
-# (migration 0013), so the cost follows the case, not the number of events ever stored.
+# touched. The count looks the message up through the index on events.evidence_id (migration
+# 0013), so a chain read costs what the case has, not the number of events ever stored.
 CHAIN_QUERY = """
-WITH chain AS (
-    SELECT position, version, body, actor, accepted_at, receipt, flags, evidence_id
-    FROM events WHERE complaint_id = $1
-), uses AS (
-    SELECT o.evidence_id, count(DISTINCT o.complaint_id) AS complaints
-    FROM events o
-    WHERE o.evidence_id IN (SELECT evidence_id FROM chain WHERE evidence_id IS NOT NULL)
-    GROUP BY o.evidence_id
-)
 SELECT e.position, e.body, e.actor, e.accepted_at, e.receipt, e.flags::text AS flags,
        v.sender, v.kid, v.body AS evidence_body, v.signature_input, v.signature,
        v.covered::text AS covered, v.received_at,
-       COALESCE(u.complaints, 0) AS evidence_complaints
-FROM chain e
-LEFT JOIN evidence v USING (evidence_id)
-LEFT JOIN uses u USING (evidence_id)
-ORDER BY e.version
+       (SELECT count(DISTINCT o.complaint_id) FROM events o
+        WHERE o.evidence_id = e.evidence_id) AS evidence_complaints
+FROM events e LEFT JOIN evidence v USING (evidence_id)
+WHERE e.complaint_id = $1 ORDER BY e.version
 """
 
 
