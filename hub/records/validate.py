@@ -23,6 +23,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
 from hub.domain import uscc
+from hub.domain.personal_data import find_personal_data
 from hub.records._inline import inline_refs
 
 SCHEMA_BASE = "https://complaint-hub.org/schemas/"
@@ -84,6 +85,9 @@ class _Schemas:
     # whose errors are the ones reported.
     envelope_fast: Validator
     data_fast: Mapping[str, Validator]
+    # Per event type, where its free text is (a merchant's or a product's name): paths into
+    # `data`, "*" standing for every item of an array.
+    free_text: Mapping[str, tuple[tuple[str, ...], ...]]
 
 
 @functools.cache
@@ -116,7 +120,38 @@ def _schemas() -> _Schemas:
             )
             for event_type in event_types
         },
+        free_text={
+            event_type: tuple(
+                sorted(
+                    _free_text_paths(
+                        inline_refs(data_schemas[event_type], EVENT_DATA_SCHEMA, registry), ()
+                    )
+                )
+            )
+            for event_type in event_types
+        },
     )
+
+
+def _free_text_paths(schema: object, path: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """Paths of the strings a schema leaves free: no pattern, enum, format or const."""
+    found: set[tuple[str, ...]] = set()
+    if not isinstance(schema, Mapping):
+        return found
+    types = schema.get("type")
+    if (types == "string" or (isinstance(types, list) and "string" in types)) and not any(
+        key in schema for key in ("pattern", "enum", "format", "const")
+    ):
+        found.add(path)
+    for name, sub in schema.get("properties", {}).items():
+        found |= _free_text_paths(sub, (*path, name))
+    if "items" in schema:
+        found |= _free_text_paths(schema["items"], (*path, "*"))
+    for keyword in ("oneOf", "anyOf", "allOf", "if", "then", "else"):
+        subs = schema.get(keyword)
+        for sub in subs if isinstance(subs, list) else [subs]:
+            found |= _free_text_paths(sub, path)
+    return found
 
 
 def registry() -> Registry[Any]:
@@ -138,9 +173,12 @@ def validate_event(doc: object) -> None:
         ):
             _check_usccs(doc)
             check_storable(doc)
+            _check_personal_data(doc, schemas.free_text[str(event_type)])
             return
     _validate(schemas.event, doc)
     check_storable(doc)
+    if isinstance(doc, dict):
+        _check_personal_data(doc, schemas.free_text.get(str(doc["type"]), ()))
 
 
 def validate_personal(doc: object) -> None:
@@ -162,6 +200,35 @@ def _check_usccs(doc: object) -> None:
     for pointer, code in _usccs(doc, ""):
         if not uscc.is_valid(code):
             raise RecordInvalid(pointer, "uscc-checksum", f"{code!r} fails its check character")
+
+
+def _check_personal_data(doc: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> None:
+    """Refuse a consumer's contact details or ID number in a public free-text field, naming the
+    field and never repeating the value."""
+    for path in paths:
+        for pointer, text in _strings_at(doc.get("data"), path, "/data"):
+            kind = find_personal_data(text)
+            if kind is not None:
+                raise RecordInvalid(
+                    pointer,
+                    "personal-data",
+                    f"holds what looks like {kind.value}; every reader sees an event, so a "
+                    "consumer's personal data goes in the complaint's personal part "
+                    "(PUT /v1/complaints/{id}/personal)",
+                )
+
+
+def _strings_at(node: object, path: tuple[str, ...], pointer: str) -> Iterator[tuple[str, str]]:
+    if not path:
+        if isinstance(node, str):
+            yield pointer, node
+        return
+    head, rest = path[0], path[1:]
+    if head == "*" and isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _strings_at(item, rest, f"{pointer}/{index}")
+    elif isinstance(node, Mapping) and head in node:
+        yield from _strings_at(node[head], rest, f"{pointer}/{head}")
 
 
 # The largest value of a PostgreSQL `integer` column: an event's version is stored as one.
