@@ -42,9 +42,10 @@ from hub.trust.resources import PARTICIPANTS
 EXAMPLES = Path(__file__).resolve().parents[1] / "schemas" / "examples"
 
 
-def _filing() -> dict[str, Any]:
+def _filing(filer: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads((EXAMPLES / "complaint.filed.json").read_text())
-    document.update(event_id=str(uuid.uuid4()), complaint_id=f"HZ12315-{uuid.uuid4().hex[:16]}")
+    # Under the filer's own prefix: a bureau files under ids of its own.
+    document.update(event_id=str(uuid.uuid4()), complaint_id=f"{filer}:{uuid.uuid4().hex[:16]}")
     return document
 
 
@@ -102,7 +103,7 @@ async def _latencies_ms(client: HubClient, requests: int) -> list[float]:
 async def _writing(client: HubClient, rate: float) -> AsyncIterator[None]:
     async def write() -> None:
         while True:
-            await client.post_event(_filing(), verify=False)
+            await client.post_event(_filing("bureau.writer"), verify=False)
             await asyncio.sleep(1 / rate)
 
     task = asyncio.create_task(write())
