@@ -1,8 +1,10 @@
 """The event store: append-only events, case snapshots, dense feed positions, group commit.
 
 Concurrent `append` calls are gathered into one transaction (bounded by count and by a few
-milliseconds) and each caller awaits its own verdict after COMMIT. Inside a group every item is
-decided on its own, so one conflicting item fails alone. The order of locks is the same in every
+milliseconds) and each caller awaits its own verdict after COMMIT. A group takes its items round-
+robin per sender, each bounded while others wait, so one sender's flood delays another's item by
+about one group. Inside a group every item is decided on its own, so one conflicting item fails
+alone, and a value the database refuses fails only the item that holds it. The order of locks is the same in every
 process (case and event-id advisory locks sorted by key, then the feed counter row), so two
 processes appending to crossed sets of cases never deadlock.
 """
@@ -10,6 +12,7 @@ processes appending to crossed sets of cases never deadlock.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
@@ -200,10 +203,17 @@ class EventStore:
         seal: Seal,
         max_items: int = 500,
         max_wait_s: float = 0.002,
+        max_per_actor: int | None = None,
         clock: Clock = system_clock,
     ) -> None:
         self._pool = pool
         self._max_items = max_items
+        # While others wait, one sender fills at most this much of a group (a flood from one
+        # platform never holds another's item back by more than about one group).
+        self._max_per_actor = max_per_actor or max(1, max_items // 4)
+        # Items taken off the queue, waiting for a group: per sender, in round-robin order.
+        self._waiting: dict[str, collections.deque[_Item]] = {}
+        self._waiting_count = 0
         self._max_wait_s = max_wait_s
         self._seal = seal
         self._clock = clock
@@ -230,9 +240,15 @@ class EventStore:
             await self._supervisor.stop(self._writer_name)
         # Whatever is still queued will never be written: tell its callers so.
         while not self._queue.empty():
-            item = self._queue.get_nowait()
-            _fail(item, ServiceUnavailable("the hub is shutting down; nothing was stored, retry"))
-            self._queue.task_done()
+            self._hold(self._queue.get_nowait())
+        for waiting in self._waiting.values():
+            for item in waiting:
+                _fail(
+                    item, ServiceUnavailable("the hub is shutting down; nothing was stored, retry")
+                )
+                self._queue.task_done()
+        self._waiting.clear()
+        self._waiting_count = 0
 
     async def append(self, event: PendingEvent, check: Check = chain_check) -> Appended:
         """Append one event; returns after its group has committed (or raises its refusal)."""
@@ -265,23 +281,21 @@ class EventStore:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            first = await self._queue.get()
-            group = [first]
+            if not self._waiting:
+                self._hold(await self._queue.get())
+            group: list[_Item] = []
             try:
                 deadline = loop.time() + self._max_wait_s
-                while len(group) < self._max_items:
-                    try:
-                        group.append(self._queue.get_nowait())
-                        continue
-                    except asyncio.QueueEmpty:
-                        pass
+                while True:
+                    self._hold_queued()
                     remaining = deadline - loop.time()
-                    if remaining <= 0:
+                    if self._waiting_count >= self._max_items or remaining <= 0:
                         break
                     try:
-                        group.append(await asyncio.wait_for(self._queue.get(), remaining))
+                        self._hold(await asyncio.wait_for(self._queue.get(), remaining))
                     except TimeoutError:
                         break
+                group = self._take_group()
                 await self._commit_group(group)
             except BaseException:
                 # The writer is going down (a bug, or cancellation): no caller may wait forever.
@@ -291,6 +305,41 @@ class EventStore:
             finally:
                 for _ in group:
                     self._queue.task_done()
+
+    def _hold(self, item: _Item) -> None:
+        self._waiting.setdefault(item.event.actor, collections.deque()).append(item)
+        self._waiting_count += 1
+
+    def _hold_queued(self) -> None:
+        while not self._queue.empty():
+            self._hold(self._queue.get_nowait())
+
+    def _take_group(self) -> list[_Item]:
+        """The next group: one item per sender in turn, each sender's in the order it sent them,
+        none taking more than its share while others wait; whoever was served goes last."""
+        group: list[_Item] = []
+        taken: dict[str, int] = {}
+        while len(group) < self._max_items and self._waiting:
+            progressed = False
+            for actor in list(self._waiting):
+                if len(group) >= self._max_items:
+                    break
+                others_wait = len(self._waiting) > 1
+                if others_wait and taken.get(actor, 0) >= self._max_per_actor:
+                    continue
+                waiting = self._waiting[actor]
+                group.append(waiting.popleft())
+                taken[actor] = taken.get(actor, 0) + 1
+                progressed = True
+                if not waiting:
+                    del self._waiting[actor]
+            if not progressed:
+                break
+        for actor in taken:
+            if actor in self._waiting:
+                self._waiting[actor] = self._waiting.pop(actor)  # to the back of the round
+        self._waiting_count -= len(group)
+        return group
 
     async def _commit_group(self, group: list[_Item]) -> None:
         outcomes = await self._decide_group(group)
