@@ -76,6 +76,9 @@ def _env(database_url: str, data_dir: Path) -> dict[str, str]:
         "COMPLAINT_HUB_DATABASE_URL": database_url,
         "COMPLAINT_HUB_DATA_DIR": str(data_dir),
         "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
+        # The examples are dated in the past: a sweep would append breaches to the writers'
+        # cases mid-run (stale versions, extra positions) if a slow run outlived its interval.
+        "COMPLAINT_HUB_SWEEP_INTERVAL_S": "86400",
         "COMPLAINT_HUB_POOL_SIZE": "8",
         "COMPLAINT_HUB_WEBHOOK_ALLOW_PRIVATE": "true",
     }

@@ -85,6 +85,9 @@ async def test_two_processes_feed_every_event_exactly_once_to_long_poll_and_sse(
         "COMPLAINT_HUB_DATABASE_URL": database_url,
         "COMPLAINT_HUB_DATA_DIR": str(tmp_path),
         "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
+        # The examples are dated in the past: a sweep would append breaches to the writers'
+        # cases mid-run (stale versions, extra positions) if a slow run outlived its interval.
+        "COMPLAINT_HUB_SWEEP_INTERVAL_S": "86400",
         "COMPLAINT_HUB_POOL_SIZE": "8",
     }
     with (
@@ -107,7 +110,7 @@ async def test_two_processes_feed_every_event_exactly_once_to_long_poll_and_sse(
             async with asyncio.timeout(600):
                 await asyncio.sleep(0.5)  # the readers are waiting before the first commit
                 writing = asyncio.gather(
-                    *(_writer(writers[w % 2], f"FEED-{w:03d}") for w in range(WRITERS))
+                    *(_writer(writers[w % 2], f"bureau.zj.hz:FEED-{w:03d}") for w in range(WRITERS))
                 )
                 before_drop = await interrupted  # disconnects midway, while writers still run
                 resumed = await _sse_reader(

@@ -69,6 +69,9 @@ async def test_two_processes_25_writers_each_give_a_dense_feed_read_exactly_once
         "COMPLAINT_HUB_DATABASE_URL": database_url,
         "COMPLAINT_HUB_DATA_DIR": str(tmp_path),
         "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
+        # The examples are dated in the past: a sweep would append breaches to the writers'
+        # cases mid-run (stale versions, extra positions) if a slow run outlived its interval.
+        "COMPLAINT_HUB_SWEEP_INTERVAL_S": "86400",
         "COMPLAINT_HUB_POOL_SIZE": "8",
     }
     done = asyncio.Event()
@@ -83,7 +86,7 @@ async def test_two_processes_25_writers_each_give_a_dense_feed_read_exactly_once
             async with asyncio.timeout(600):
                 await asyncio.gather(
                     *(
-                        _writer(clients[w % PROCESSES], f"MP-{w:03d}")
+                        _writer(clients[w % PROCESSES], f"bureau.zj.hz:MP-{w:03d}")
                         for w in range(PROCESSES * WRITERS_PER_PROCESS)
                     )
                 )
