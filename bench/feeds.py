@@ -115,7 +115,7 @@ async def sse(reader: HubClient, session: aiohttp.ClientSession, into: Delivered
 
 
 async def writer(client: HubClient, bucket: TokenBucket, stop: asyncio.Event, counts: list[int]):
-    complaint_id = f"BENCH-{uuid.uuid4().hex[:12]}"
+    complaint_id = f"bureau.bench:BENCH-{uuid.uuid4().hex[:12]}"
     version = 1
     while not stop.is_set():
         await bucket.take()
@@ -134,7 +134,7 @@ async def direct_writer(
     store: EventStore, bucket: TokenBucket, stop: asyncio.Event, counts: list[int]
 ) -> None:
     """Appends straight to the event store: the feed measured without the HTTP write path."""
-    complaint_id = f"BENCH-{uuid.uuid4().hex[:12]}"
+    complaint_id = f"bureau.bench:BENCH-{uuid.uuid4().hex[:12]}"
     version = 1
     while not stop.is_set():
         await bucket.take()

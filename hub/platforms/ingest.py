@@ -28,6 +28,7 @@ import structlog
 from adapters.base.contract import Adapter, FilingContext, NativeRef, ParseResult
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import NativeRecord, RecordAdapter, parse_record
+from hub.domain.complaint_ids import complaint_id_in, in_namespace_of
 from hub.platforms.pointers import status_pointer
 from hub.platforms.problems import (
     NativeFieldInvalid,
@@ -133,7 +134,7 @@ class PlatformIngest:
             files = linked is None and filing is not None
             parsed = reader.parse(previous, filing if files else None)
             _log_unmapped(parsed)
-            target = _target(ref, parsed, linked, files)
+            target = _target(ref, parsed, linked, files, participant.participant_id)
             if _older(previous, parsed.state):
                 log.info("native_record_superseded", platform=ref.platform, kind=ref.kind)
                 return IngestOutcome(ref, target, (), superseded=True)
@@ -281,7 +282,9 @@ def _linked(ref: NativeRef, stored: StoredNative | None, requested: str | None) 
     return requested
 
 
-def _target(ref: NativeRef, parsed: ParseResult, linked: str | None, files: bool) -> str:
+def _target(
+    ref: NativeRef, parsed: ParseResult, linked: str | None, files: bool, filer: str
+) -> str:
     named = parsed.complaint_id
     if named is not None and linked is not None and named != linked:
         raise NativeRefLinkedElsewhere(
@@ -292,7 +295,7 @@ def _target(ref: NativeRef, parsed: ParseResult, linked: str | None, files: bool
     if target is not None:
         return target
     if files and any(e.type == "complaint.filed" for e in parsed.events):
-        return filed_complaint_id(ref)
+        return filed_complaint_id(ref, filer)
     raise UnlinkedNativeRecord(
         f"{ref.platform} {ref.kind} {ref.native_id} is not linked to a complaint: name the"
         " complaint it answers (complaint_id), or file one",
@@ -300,13 +303,14 @@ def _target(ref: NativeRef, parsed: ParseResult, linked: str | None, files: bool
     )
 
 
-def filed_complaint_id(ref: NativeRef) -> str:
-    """The id of a complaint filed from a platform record: derived, so a retry files nothing new."""
-    readable = f"{ref.platform}:{ref.kind}:{ref.native_id}"
-    if _COMPLAINT_ID.match(readable):
+def filed_complaint_id(ref: NativeRef, filer: str) -> str:
+    """The id of a complaint filed from a platform record: derived, so a retry files nothing new,
+    and in the filer's own namespace (hub.domain.complaint_ids)."""
+    readable = complaint_id_in(filer, f"{ref.kind}-{ref.native_id}")
+    if _COMPLAINT_ID.match(readable) and in_namespace_of(readable, filer):
         return readable
-    digest = uuid.uuid5(_FILED_NAMESPACE, readable).hex
-    return f"{ref.platform[:20]}:{digest}"
+    digest = uuid.uuid5(_FILED_NAMESPACE, f"{ref.platform}:{ref.kind}:{ref.native_id}").hex
+    return complaint_id_in(filer, digest)
 
 
 def _unmapped(parsed: ParseResult) -> tuple[tuple[str, str], ...]:

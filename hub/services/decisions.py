@@ -14,20 +14,30 @@ from typing import Any
 
 import orjson
 
+from hub.domain.authorisation import may_emit
 from hub.domain.case import decide
 from hub.domain.case_state import from_state, is_report_state, report_from_state, to_state
+from hub.domain.complaint_ids import in_namespace_of
 from hub.domain.deadlines import RULES, PendingCases, RuleSet, with_pending_cases
-from hub.domain.errors import ComplaintExists, DomainError, IllegalTransition
+from hub.domain.errors import (
+    ComplaintExists,
+    DomainError,
+    IllegalTransition,
+    UnknownComplaint,
+    WrongRole,
+)
 from hub.domain.lifecycle import EventType
 from hub.domain.report import (
     DEADLINE_BREACHED,
     REPORT_EVENT_TYPES,
+    REPORT_ROLE_MATRIX,
     REPORT_RULES,
     ReportEventType,
     ReportRules,
     decide_report,
 )
 from hub.domain.roles import Actor, Role
+from hub.domain.visibility import may_read_case, may_read_chain
 from hub.problems import Problem
 from hub.services.calendar import CalendarSource
 from hub.store.events import CaseState, Check, Decision, PendingEvent
@@ -49,6 +59,26 @@ class UnknownBureau(Problem):
     """A transfer names a receiving bureau the hub does not know, or one that is disabled."""
 
     slug, title, status = "unknown-bureau", "Unknown receiving bureau", 422
+
+
+class ComplaintIdNotOwn(Problem):
+    """A filing names its complaint outside its sender's namespace (hub.domain.complaint_ids)."""
+
+    slug = "complaint-id-not-own"
+    title = "Complaint id outside the filer's namespace"
+    status = 422
+
+
+_COMPLAINT_TYPES = frozenset(e.value for e in EventType)
+# The events that open a chain: their id must be in the sender's own namespace.
+_OPENING_TYPES = frozenset({EventType.FILED.value, ReportEventType.RECEIVED.value})
+
+
+def _role_may_send(role: Role, event_type: str) -> bool:
+    if event_type in _COMPLAINT_TYPES:
+        return may_emit(role, event_type)
+    # a report's own events, and the hub's breach (which also extends a report's chain)
+    return event_type == DEADLINE_BREACHED or role in REPORT_ROLE_MATRIX.get(event_type, ())
 
 
 def actor_of(participant: Participant) -> Actor:
@@ -79,10 +109,14 @@ def _decide_complaint(
     accepted_at: datetime,
     checks: CaseChecks,
 ) -> Decision:
+    view = from_state(case.snapshot["state"]) if case is not None else None
+    if view is not None and actor.role is not Role.HUB and not may_read_case(actor, view):
+        # Whoever may not see a complaint is answered as if it did not exist: no other refusal
+        # (stale version, not the respondent, already filed) may tell it that it does.
+        raise UnknownComplaint(view.complaint_id)
     if case is not None and doc["type"] == ReportEventType.RECEIVED:
         # a report is received on a chain of its own, never onto a complaint's id
         raise ComplaintExists(case.complaint_id)
-    view = from_state(case.snapshot["state"]) if case is not None else None
     decision = decide(view, doc, actor, accepted_at, checks.calendars.current, checks.rules)
     new = decision.new_case
     snapshot = {"state": to_state(new), "public": new.to_json()}
@@ -105,6 +139,8 @@ def _decide_report(
     checks: CaseChecks,
 ) -> Decision:
     view = report_from_state(case.snapshot["state"]) if case is not None else None
+    if view is not None and actor.role is not Role.HUB and not may_read_chain(actor, view):
+        raise UnknownComplaint(view.report_id)  # as for a complaint: nothing is revealed
     event_type = str(doc["type"])
     if view is not None and event_type not in REPORT_EVENT_TYPES | {DEADLINE_BREACHED}:
         raise IllegalTransition(view.status, event_type, "a report's chain takes report events")
@@ -150,6 +186,18 @@ class CaseChecks:
 
     def for_domain_actor(self, actor: Actor) -> Check:
         def check(case: CaseState | None, event: PendingEvent, accepted_at: datetime) -> Decision:
+            if not _role_may_send(actor.role, event.type):
+                # What a role may never send is refused alike on every case, seen or not.
+                raise DomainRefusal(WrongRole(actor.role.value, event.type))
+            if event.type in _OPENING_TYPES and not in_namespace_of(
+                event.complaint_id, actor.participant_id
+            ):
+                # Decided before the case is looked at: the same answer whether it exists or not.
+                raise ComplaintIdNotOwn(
+                    f"/complaint_id: {actor.participant_id} files under ids of its own, "
+                    f"{actor.participant_id}:<local part> (letters, digits, '.' or '-')",
+                    pointer="/complaint_id",
+                )
             doc = orjson.loads(event.body)
             decide_chain = (
                 _decide_report if _is_report_chain(case, event.type) else _decide_complaint

@@ -17,6 +17,7 @@ from hub.crypto._b64 import b64url_encode
 from hub.crypto.receipts import rfc3339
 from hub.domain.case import CaseView
 from hub.domain.case_state import from_state, is_report_state
+from hub.domain.complaint_ids import in_namespace_of
 from hub.domain.personal import Access, WriteVerdict, belongs_to_case, may_write, personal_access
 from hub.domain.roles import Actor, Role
 from hub.privacy.commitment import new_salt
@@ -123,10 +124,19 @@ async def write_personal(
     """Validate, check the writer, seal and save (replacing the revision read)."""
     with invalid_record_problems():
         validate_personal(document)
+    case = await _case(sources.complaints, complaint_id)
     stored = await sources.parts.get(complaint_id)
     stored_writer = stored.filer if stored is not None else None
-    case = await _case(sources.complaints, complaint_id)
-    _refuse(may_write(actor, case, stored_writer), complaint_id, actor)
+    verdict = may_write(actor, case, stored_writer)
+    if (
+        case is None
+        and verdict is not WriteVerdict.MAY_NOT_FILE
+        and not in_namespace_of(complaint_id, actor.participant_id)
+    ):
+        # Ahead of its filing a part is written only under the writer's own ids; another's id
+        # is answered as a complaint the writer may not see, filed or not.
+        verdict = WriteVerdict.NOT_FOUND
+    _refuse(verdict, complaint_id, actor)
     salt = new_salt()
     if stored is not None:
         # Erasure is final: writing again would undo what the retention period required.

@@ -72,8 +72,9 @@ def event(event_type: str, complaint_id: str, version: int, **data: Any) -> dict
     return document
 
 
-def new_complaint_id() -> str:
-    return f"HZ12315-{uuid.uuid4().hex[:16]}"
+def new_complaint_id(filer: str = "bureau.hz") -> str:
+    """A fresh id in `filer`'s namespace, the only one it may file under."""
+    return f"{filer}:HZ12315-{uuid.uuid4().hex[:16]}"
 
 
 # (event type, sender, data overrides); the version is the step's place in the path.
@@ -132,7 +133,7 @@ async def prepare(
     cast: Cast, path: str, upto: int, complaint_id: str | None = None, **filed_data: Any
 ) -> Prepared:
     """Drive a fresh complaint along `path` to version `upto`."""
-    complaint_id = complaint_id or new_complaint_id()
+    complaint_id = complaint_id or new_complaint_id(Cast.participant_id(step_sender(path, 1)))
     sent, answers = [], []
     for version in range(1, upto + 1):
         body = step_event(path, version, complaint_id, **filed_data)

@@ -85,7 +85,11 @@ async def test_bad_input_is_refused_with_its_problem_and_writes_nothing(
     cast = Cast(enrol)
     setup = case.get("setup", {"path": "bureau", "version": 0})
     prepared = await prepare(cast, setup["path"], setup["version"], **setup.get("filed", {}))
-    complaint_id = new_complaint_id() if case.get("complaint") == "fresh" else prepared.complaint_id
+    # a complaint not filed yet is named in its sender's namespace, the only one it may file in
+    fresh = case.get("complaint") == "fresh" or setup["version"] == 0
+    complaint_id = (
+        new_complaint_id(Cast.participant_id(case["sender"])) if fresh else prepared.complaint_id
+    )
     body = _body(case, complaint_id, setup["version"] + 1, prepared.events)
     sender = await cast(case["sender"])
     before = await row_counts(db)

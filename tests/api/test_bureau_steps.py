@@ -336,7 +336,7 @@ async def test_no_follow_up_before_the_handling_ends(cast: Cast) -> None:
 
 
 def report_id() -> str:
-    return f"HZ12315-JB-{uuid.uuid4().hex[:16]}"
+    return f"bureau.hz:HZ12315-JB-{uuid.uuid4().hex[:16]}"
 
 
 async def receive_report(bureau: HubClient, day: str, filed_with: str | None = None) -> str:

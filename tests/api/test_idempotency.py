@@ -35,7 +35,7 @@ async def test_the_retry_answer_is_byte_identical_to_the_first(
 ) -> None:
     cast = Cast(enrol)
     bureau = await cast("bureau")
-    document = event("complaint.filed", "HZ12315-retry", 1)
+    document = event("complaint.filed", "bureau.hz:HZ12315-retry", 1)
     first = await bureau.request("POST", "/v1/events", json=document)
     assert first.status == 201
     await prepare(cast, "bureau", 3)  # other cases move on meanwhile
@@ -54,7 +54,7 @@ async def test_a_retry_in_another_json_spelling_is_the_same_event(
     """The digest is over canonical JSON: member order and whitespace do not make a new event."""
     cast = Cast(enrol)
     bureau = await cast("bureau")
-    document = event("complaint.filed", "HZ-S1", 1)
+    document = event("complaint.filed", "bureau.hz:HZ-S1", 1)
     first = await bureau.post_event(document)
     before = await row_counts(db)
     spelled = orjson.dumps(dict(reversed(list(document.items()))), option=orjson.OPT_INDENT_2)

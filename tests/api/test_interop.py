@@ -27,6 +27,9 @@ from hub.trust.signer import hub_kid, rotate
 from tests.conftest import example
 from tests.hubproc import hub_process
 
+# filed by the Xihu bureau, in its own namespace of complaint ids
+XIHU_COMPLAINT = "bureau.zj.hz.xihu:HZ12315-20261111-000123"
+
 
 @dataclasses.dataclass
 class _Request:
@@ -39,7 +42,7 @@ async def test_request_signed_by_the_http_message_signatures_package_is_accepted
     client: TestClient, enrol: Any, hub_base_url: str
 ) -> None:
     bureau = await enrol("bureau.zj.hz.xihu", "bureau", regions=("330100",))
-    body = orjson.dumps(example("complaint.filed"))
+    body = orjson.dumps(example("complaint.filed", complaint_id=XIHU_COMPLAINT))
     request = _Request("POST", hub_base_url + "/v1/events", {"Content-Type": "application/json"})
     resolver = MappingKeyResolver(public_keys={}, private_keys={bureau.kid: bureau._private_key})
     signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=resolver)
@@ -68,9 +71,11 @@ async def test_receipt_verifies_with_joserfc_from_the_served_jwks(
     client: TestClient, enrol: Any
 ) -> None:
     bureau = await enrol("bureau.zj.hz.xihu", "bureau", regions=("330100",))
-    accepted = await bureau.post_event(example("complaint.filed"))
+    accepted = await bureau.post_event(example("complaint.filed", complaint_id=XIHU_COMPLAINT))
     payload = await _joserfc_verify(client, accepted["receipt"])
-    assert payload["event_id"] == example("complaint.filed")["event_id"]
+    assert (
+        payload["event_id"] == example("complaint.filed", complaint_id=XIHU_COMPLAINT)["event_id"]
+    )
     assert payload["position"] == accepted["position"]
     response = await client.get("/.well-known/jwks.json")
     assert "max-age" in response.headers["Cache-Control"]
@@ -83,7 +88,7 @@ async def test_receipt_signed_before_rotation_verifies_after_it(
     client: TestClient, enrol: Any, app: Any, settings: Settings
 ) -> None:
     bureau = await enrol("bureau.zj.hz.xihu", "bureau", regions=("330100",))
-    before = await bureau.post_event(example("complaint.filed"))
+    before = await bureau.post_event(example("complaint.filed", complaint_id=XIHU_COMPLAINT))
     old_kid = app[HUB_SIGNER].active().kid
     new_kid, signs_from = await rotate(app[HUB_KEYS], settings.data_dir / "hub-key.pem")
     # Published at once, used only after the JWKS cache lifetime.
@@ -159,7 +164,9 @@ async def test_request_signed_for_the_public_url_is_accepted_behind_a_proxy(
         session=client.session,
         signed_authority="https://hub.example.test",
     )
-    response = await hub.request("POST", "/v1/events", json=example("complaint.filed"))
+    response = await hub.request(
+        "POST", "/v1/events", json=example("complaint.filed", complaint_id=XIHU_COMPLAINT)
+    )
     assert response.status == 201, response.body
 
 
@@ -174,11 +181,16 @@ async def test_request_signed_for_another_hub_is_refused(proxied: tuple[TestClie
         signed_authority="https://other-hub.example",
     )
     response = await hub.request(
-        "POST", "/v1/events", json=example("complaint.filed"), headers={"Host": "other-hub.example"}
+        "POST",
+        "/v1/events",
+        json=example("complaint.filed", complaint_id=XIHU_COMPLAINT),
+        headers={"Host": "other-hub.example"},
     )
     assert response.status == 401
     assert response.json()["type"].endswith("/authority-mismatch")
     # Without the Host header telling which authority was signed, it is a bad signature.
-    response = await hub.request("POST", "/v1/events", json=example("complaint.filed"))
+    response = await hub.request(
+        "POST", "/v1/events", json=example("complaint.filed", complaint_id=XIHU_COMPLAINT)
+    )
     assert response.status == 401
     assert response.json()["type"].endswith("/signature-invalid")

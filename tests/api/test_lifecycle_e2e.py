@@ -187,7 +187,7 @@ async def test_platform_odr_case_is_self_reported_until_a_bureau_disputes_it(
 ) -> None:
     cast = Cast(enrol)
     bureau, platform = await cast("bureau"), await cast("platform")
-    complaint_id = new_complaint_id()
+    complaint_id = new_complaint_id("platform.taobao")
 
     for version, ((event_type, _, _), expected) in enumerate(
         zip(ODR_PATH, ODR_SNAPSHOTS, strict=True), start=1

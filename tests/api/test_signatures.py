@@ -16,6 +16,9 @@ from hub.sdk.client import HubClient
 from hub.trust.resources import PARTICIPANTS
 from tests.conftest import example
 
+# filed by the Xihu bureau, in its own namespace of complaint ids
+XIHU_COMPLAINT = "bureau.zj.hz.xihu:HZ12315-20261111-000123"
+
 PROBLEM = "application/problem+json"
 
 
@@ -56,7 +59,7 @@ async def bureau(enrol: Any) -> HubClient:
 def _body() -> bytes:
     import orjson
 
-    return orjson.dumps(example("complaint.filed"))
+    return orjson.dumps(example("complaint.filed", complaint_id=XIHU_COMPLAINT))
 
 
 def _signed(
@@ -80,7 +83,7 @@ def _signed(
 async def test_signed_event_is_accepted_with_a_verifiable_receipt(
     bureau: HubClient, db: asyncpg.Connection
 ) -> None:
-    accepted = await bureau.post_event(example("complaint.filed"))
+    accepted = await bureau.post_event(example("complaint.filed", complaint_id=XIHU_COMPLAINT))
     assert accepted["position"] == 1
     payload = accepted["receipt_payload"]
     assert payload["actor"] == "bureau.zj.hz.xihu"
@@ -198,9 +201,9 @@ async def test_two_identical_reads_with_different_nonces_are_both_accepted(
 ) -> None:
     first = await bureau.request("GET", "/.well-known/jwks.json")
     assert first.status == 200
-    await bureau.post_event(example("complaint.filed"))
+    await bureau.post_event(example("complaint.filed", complaint_id=XIHU_COMPLAINT))
     for _ in range(2):
-        response = await bureau.request("GET", "/v1/complaints/HZ12315-20261111-000123")
+        response = await bureau.request("GET", f"/v1/complaints/{XIHU_COMPLAINT}")
         assert response.status == 200, response.body
 
 

@@ -157,7 +157,7 @@ async def test_erasing_the_personal_part_leaves_log_and_bundle_verifiable(
     app: web.Application, cast: Cast, settings: Settings
 ) -> None:
     bureau = await cast("bureau")
-    complaint_id = f"HZ12315-{uuid.uuid4().hex[:12]}"
+    complaint_id = f"bureau.hz:HZ12315-{uuid.uuid4().hex[:12]}"
     written = await bureau.call("PUT", f"/v1/complaints/{complaint_id}/personal", json=PERSONAL)
     event = example("complaint.filed", complaint_id=complaint_id, event_id=str(uuid.uuid4()))
     event["data"] = {

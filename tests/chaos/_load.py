@@ -125,7 +125,7 @@ async def writer(
     clients: Sequence[HubClient], ledger: Ledger, deadline: float, events: int
 ) -> None:
     """File one complaint and append notes to it, each acknowledged before the next."""
-    complaint_id = f"CH-{uuid.uuid4().hex[:12].upper()}"
+    complaint_id = f"{BUREAU_ID}:CH-{uuid.uuid4().hex[:12].upper()}"
     if not await _deliver(clients, _event("complaint.filed", complaint_id, 1), ledger, deadline):
         return
     for version in range(2, events + 1):

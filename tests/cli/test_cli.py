@@ -93,7 +93,7 @@ def test_onboarding_a_platform_then_sending_an_event_from_the_shell(
     run(
         "participants",
         "add",
-        "bureau.zj.hz.xihu",
+        "bureau.hz",
         "--role",
         "bureau",
         "--name",
@@ -107,7 +107,7 @@ def test_onboarding_a_platform_then_sending_an_event_from_the_shell(
         "keys",
         "add",
         "--participant",
-        "bureau.zj.hz.xihu",
+        "bureau.hz",
         "--kid",
         "xihu-2026",
         "--public-key",
@@ -118,7 +118,7 @@ def test_onboarding_a_platform_then_sending_an_event_from_the_shell(
     listed = json.loads(
         run("participants", "list", "--json", database_url=database_url, data_dir=tmp_path).stdout
     )
-    assert listed[0]["participant_id"] == "bureau.zj.hz.xihu"
+    assert listed[0]["participant_id"] == "bureau.hz"
     table = run("keys", "list", database_url=database_url, data_dir=tmp_path).stdout
     assert "KID" in table
     assert "xihu-2026" in table

@@ -10,7 +10,7 @@ from tests.feeds._cast import file_with_notes, filed, note
 
 
 def _cid() -> str:
-    return f"HZ12315-{uuid.uuid4().hex[:12]}"
+    return f"bureau.hz:HZ12315-{uuid.uuid4().hex[:12]}"
 
 
 async def test_waiting_reader_wakes_within_a_second_of_a_commit(enrol) -> None:

@@ -12,7 +12,7 @@ from tests.feeds._cast import file_with_notes
 
 
 def _cid() -> str:
-    return f"HZ12315-{uuid.uuid4().hex[:12]}"
+    return f"bureau.hz:HZ12315-{uuid.uuid4().hex[:12]}"
 
 
 async def _pull_all(reader: HubClient, **params: object) -> tuple[list[dict], int]:

@@ -19,7 +19,7 @@ from tests.feeds._sse import sse_frames
 
 
 def _cid() -> str:
-    return f"HZ12315-{uuid.uuid4().hex[:12]}"
+    return f"bureau.hz:HZ12315-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture

@@ -221,7 +221,7 @@ async def _seed(url: str, bureau: Signer, platform: Signer) -> tuple[list[str], 
         path = ["complaint.filed", "complaint.accepted", "complaint.routed"]
         personal = json.loads((SCHEMAS / "examples" / "personal.json").read_text())
         for index in range(SEEDED_COMPLAINTS):
-            complaint_id = f"FZ-{uuid.uuid4().hex[:10].upper()}"
+            complaint_id = f"bureau.hz:FZ-{uuid.uuid4().hex[:10].upper()}"
             for version, event_type in enumerate(path[: 1 + index % 3], start=1):
                 await as_bureau.call(
                     "POST", "/v1/events", json=_event(event_type, complaint_id, version)
@@ -291,7 +291,7 @@ def _steer(case: Case[Any], hub: FuzzHub, rng: random.Random) -> Signer:
         query["wait"] = MAX_WAIT_S
     if case.operation.label == "POST /v1/events" and rng.random() < 0.25:
         if rng.random() < 0.5:
-            case.body = _event("complaint.filed", f"FZ-{uuid.uuid4().hex[:10].upper()}", 1)
+            case.body = _event("complaint.filed", f"bureau.hz:FZ-{uuid.uuid4().hex[:10].upper()}", 1)
         else:
             case.body = _event("case.note_added", rng.choice(hub.complaints), rng.randint(2, 12))
         return hub.bureau

@@ -17,7 +17,7 @@ def _filing(**data: Any) -> dict[str, Any]:
     document = example(
         "complaint.filed",
         event_id=str(uuid.uuid4()),
-        complaint_id=f"HZ12315-{uuid.uuid4().hex[:16]}",
+        complaint_id=f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}",
     )
     document["data"] = {**document["data"], **data}  # type: ignore[dict-item]
     return document

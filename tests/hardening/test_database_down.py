@@ -21,7 +21,7 @@ SUBSCRIPTION = "sub_" + "0" * 32
 
 
 def _routes(complaint_id: str) -> list[tuple[str, str, Any]]:
-    filing = example("complaint.filed", complaint_id=f"HZ12315-{uuid.uuid4().hex[:16]}")
+    filing = example("complaint.filed", complaint_id=f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}")
     return [
         ("POST", "/v1/events", filing),
         ("GET", "/v1/complaints", None),
@@ -69,7 +69,7 @@ async def test_every_route_answers_503_while_the_database_is_away_and_recovers(
 ) -> None:
     begin, end = outage
     bureau: HubClient = await enrol("bureau.hz", "bureau", regions=("330100",))
-    complaint_id = f"HZ12315-{uuid.uuid4().hex[:16]}"
+    complaint_id = f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}"
     await bureau.post_event(example("complaint.filed", complaint_id=complaint_id))
 
     await begin()
@@ -93,7 +93,7 @@ async def test_every_route_answers_503_while_the_database_is_away_and_recovers(
         example(
             "complaint.filed",
             event_id=str(uuid.uuid4()),
-            complaint_id=f"HZ12315-{uuid.uuid4().hex[:16]}",
+            complaint_id=f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}",
         )
     )
     assert accepted["position"] == 2

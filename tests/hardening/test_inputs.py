@@ -131,7 +131,7 @@ async def test_webhook_url_with_nul_is_refused(enrol: Any, url: str, db: Any) ->
 
 async def test_a_valid_complaint_id_still_reads(enrol: Any) -> None:
     bureau = await _bureau(enrol)
-    complaint_id = f"HZ12315-{uuid.uuid4().hex[:16]}"
+    complaint_id = f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}"
     await bureau.post_event(example("complaint.filed", complaint_id=complaint_id))
     shown = await bureau.get_complaint(complaint_id)
     assert shown["complaint_id"] == complaint_id

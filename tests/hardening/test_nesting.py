@@ -24,7 +24,7 @@ async def test_deeply_nested_event_body_is_a_4xx_problem(enrol: Any, db: Any, de
     filing = example(
         "complaint.filed",
         event_id=str(uuid.uuid4()),
-        complaint_id=f"HZ12315-{uuid.uuid4().hex[:16]}",
+        complaint_id=f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}",
     )
     raw = orjson.dumps(filing).decode()
     body = raw[:-1] + ',"deep":' + _nested(depth) + "}"

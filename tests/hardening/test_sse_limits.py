@@ -77,7 +77,7 @@ def _filing() -> dict[str, Any]:
     return example(
         "complaint.filed",
         event_id=str(uuid.uuid4()),
-        complaint_id=f"HZ12315-{uuid.uuid4().hex[:16]}",
+        complaint_id=f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}",
     )
 
 

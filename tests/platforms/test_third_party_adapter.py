@@ -145,7 +145,7 @@ async def test_a_third_party_platform_files_its_odr_complaint_through_the_hub(
     from tests.conftest import example
 
     filed = example("complaint.filed", event_id=str(uuid.uuid4()))
-    filed["complaint_id"] = f"TM-{uuid.uuid4().hex[:12]}"
+    filed["complaint_id"] = f"platform.tinymall:TM-{uuid.uuid4().hex[:12]}"
     filed["data"] = {
         **filed["data"],  # type: ignore[dict-item]
         "channel": "platform_odr",

@@ -10,7 +10,7 @@ from typing import Any
 from tests.conftest import EXAMPLES, example
 
 PERSONAL: dict[str, Any] = json.loads((EXAMPLES / "personal.json").read_text(encoding="utf-8"))
-COMPLAINT = "HZ12315-20261123-000777"
+COMPLAINT = "bureau.hz:HZ12315-20261123-000777"
 
 
 def _secrets() -> list[str]:

@@ -27,7 +27,7 @@ from tests.conftest import EXAMPLES, example
 PERSONAL: dict[str, Any] = json.loads((EXAMPLES / "personal.json").read_text(encoding="utf-8"))
 PHONE = PERSONAL["consumer"]["phone"]
 NAME = PERSONAL["consumer"]["name"]
-COMPLAINT = "HZ12315-20261111-000123"
+COMPLAINT = "bureau.hz:HZ12315-20261111-000123"
 PATH = f"/v1/complaints/{COMPLAINT}/personal"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -151,20 +151,24 @@ async def test_operator_cannot_write_a_part(enrol: Any) -> None:
     assert response.status == 403
 
 
-async def test_part_of_an_unfiled_complaint_is_held_for_its_first_writer(enrol: Any) -> None:
-    await (await _bureau(enrol)).call("PUT", PATH, json=PERSONAL)
+async def test_part_of_an_unfiled_complaint_is_written_only_in_its_filers_namespace(
+    enrol: Any,
+) -> None:
     other = await enrol("bureau.nb", "bureau", regions=("330200",))
-    assert (await other.request("PUT", PATH, json=PERSONAL)).status == 409
+    # another participant's id, before and after its owner wrote: as if it did not exist
+    assert (await other.request("PUT", PATH, json=PERSONAL)).status == 404
+    await (await _bureau(enrol)).call("PUT", PATH, json=PERSONAL)
+    assert (await other.request("PUT", PATH, json=PERSONAL)).status == 404
 
 
-async def test_part_written_by_another_than_the_filer_is_not_the_cases(enrol: Any) -> None:
+async def test_part_is_written_by_the_filer_alone(enrol: Any) -> None:
     first = await enrol("bureau.nb", "bureau", regions=("330200",))
-    await first.call("PUT", PATH, json=PERSONAL)
+    assert (await first.request("PUT", PATH, json=PERSONAL)).status == 404
     bureau = await _bureau(enrol)
     await _file(bureau, "sha256:" + "0" * 64)
     assert (await bureau.request("GET", PATH)).status == 404
-    # The case's filer replaces it.
-    assert (await bureau.request("PUT", PATH, json=PERSONAL)).status == 200
+    assert (await first.request("PUT", PATH, json=PERSONAL)).status == 404
+    assert (await bureau.request("PUT", PATH, json=PERSONAL)).status == 201
     assert (await bureau.call("GET", PATH))["personal"] == PERSONAL
 
 
@@ -288,7 +292,7 @@ async def test_part_under_version_1_reads_after_version_2_becomes_current(
     await source.reload()
     assert source.keys.current == 2
 
-    second = "HZ12315-20261111-000124"
+    second = "bureau.hz:HZ12315-20261111-000124"
     written = await bureau.call("PUT", f"/v1/complaints/{second}/personal", json=PERSONAL)
     await _file(bureau, written["personal_commitment"], complaint_id=second)
     versions = dict(await db.fetch("SELECT complaint_id, key_version FROM personal_parts"))

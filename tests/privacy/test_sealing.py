@@ -23,7 +23,7 @@ from hub.privacy.sealed import open_evidence, open_personal, seal_personal
 from tests.conftest import EXAMPLES
 
 PERSONAL = json.loads((EXAMPLES / "personal.json").read_text(encoding="utf-8"))
-COMPLAINT = "HZ12315-20261111-000123"
+COMPLAINT = "bureau.hz:HZ12315-20261111-000123"
 
 
 def test_sealed_personal_part_opens_to_the_same_document_and_salt() -> None:
@@ -88,7 +88,7 @@ def test_commitment_differs_per_salt() -> None:
 @pytest.mark.parametrize(
     ("complaint_id", "ref"),
     [
-        ("HZ12315-20261111-000123", "personal-HZ12315-20261111-000123"),
+        ("bureau.hz:HZ12315-20261111-000123", "personal-HZ12315-20261111-000123"),
         ("A" * 64, "personal-" + hashlib.sha256(b"A" * 64).hexdigest()[:40]),
     ],
 )

@@ -97,7 +97,6 @@ def plan_year(seed: int = 2026, complaints: int = 1500, reports: int = 60) -> Ye
     year = Year()
     districts = sorted(DISTRICTS)
     for n in range(complaints):
-        cid = f"HZ-{seed}-{n:05d}"
         code = PLATFORMS[min(int(rng.paretovariate(1.2)) - 1, len(PLATFORMS) - 1)]
         district = rng.choice(districts)
         received = dt.datetime(YEAR, 1, 1, 9, tzinfo=CHINA) + dt.timedelta(
@@ -113,6 +112,7 @@ def plan_year(seed: int = 2026, complaints: int = 1500, reports: int = 60) -> Ye
             respondent["merchant"] = MERCHANT
         odr = rng.random() < 0.25
         filer = platform(code) if odr else bureau(DISTRICTS[district], district)
+        cid = f"{filer.participant_id}:HZ-{seed}-{n:05d}"  # in its filer's namespace
         filed = {
             "channel": "platform_odr" if odr else "bureau",
             "received_at": received.isoformat(),
@@ -228,8 +228,8 @@ def plan_year(seed: int = 2026, complaints: int = 1500, reports: int = 60) -> Ye
         year.complaints += 1
         year.events += len(chain)
     for n in range(reports):
-        rid = f"HZ-JB-{seed}-{n:04d}"
         district = rng.choice(districts)
+        rid = f"{DISTRICTS[district]}:HZ-JB-{seed}-{n:04d}"
         received = dt.datetime(YEAR, 1, 1, 9, tzinfo=CHINA) + dt.timedelta(days=rng.randrange(365))
         doc = _event(
             "report.received",

@@ -45,7 +45,7 @@ async def app(settings: Settings, clock: MovableClock) -> web.Application:
 
 
 def filing() -> dict[str, Any]:
-    return example("complaint.filed", complaint_id=f"HZ12315-{uuid.uuid4().hex[:16]}")
+    return example("complaint.filed", complaint_id=f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}")
 
 
 async def wait_until(condition: Callable[[], Any], timeout_s: float = 10.0) -> None:

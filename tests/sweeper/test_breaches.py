@@ -14,7 +14,7 @@ from hub.domain.lifecycle import Status
 
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 CASE = CaseView(
-    complaint_id="HZ12315-20261111-000123",
+    complaint_id="bureau.hz:HZ12315-20261111-000123",
     version=3,
     status=Status.FILED,
     channel="bureau",

@@ -62,7 +62,7 @@ async def bureau(enrol: Any) -> HubClient:
 
 
 async def file_complaint(bureau: HubClient, received_at: str) -> str:
-    complaint_id = f"HZ12315-{uuid.uuid4().hex[:12]}"
+    complaint_id = f"bureau.hz:HZ12315-{uuid.uuid4().hex[:12]}"
     filed = example("complaint.filed", event_id=str(uuid.uuid4()), complaint_id=complaint_id)
     filed["data"] = {**filed["data"], "received_at": received_at}  # type: ignore[dict-item]
     await bureau.post_event(filed)

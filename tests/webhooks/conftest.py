@@ -143,7 +143,7 @@ def filed(complaint_id: str | None = None, *, platform: str = "taobao") -> dict[
     document = example(
         "complaint.filed",
         event_id=str(uuid.uuid4()),
-        complaint_id=complaint_id or f"HZ12315-{uuid.uuid4().hex[:16]}",
+        complaint_id=complaint_id or f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}",
     )
     data = dict(document["data"])  # type: ignore[arg-type]
     data["respondent"] = {**data["respondent"], "platform": platform}

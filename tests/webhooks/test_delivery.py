@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 from aiohttp.test_utils import TestClient
 from cloudevents.v1.http import from_http  # cloudevents.http before SDK 2.0
@@ -222,7 +224,7 @@ async def test_a_disabled_owner_s_subscriptions_pause(
 
 
 def _odr_filing() -> dict[str, object]:
-    document = filed(platform="taobao")
+    document = filed(f"platform.taobao:TB-ODR-{uuid.uuid4().hex[:12]}", platform="taobao")
     document["data"] = {**document["data"], "channel": "platform_odr"}  # type: ignore[dict-item]
     return document
 

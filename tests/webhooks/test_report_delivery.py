@@ -20,7 +20,7 @@ def _report(filed_with: str) -> dict[str, Any]:
     document = example(
         "report.received",
         event_id=str(uuid.uuid4()),
-        complaint_id=f"HZ12315-JB-{uuid.uuid4().hex[:16]}",
+        complaint_id=f"bureau.hz:HZ12315-JB-{uuid.uuid4().hex[:16]}",
     )
     document["data"] = {**document["data"], "filed_with": filed_with}  # type: ignore[dict-item]
     return document
