@@ -4,9 +4,9 @@ Concurrent `append` calls are gathered into one transaction (bounded by count an
 milliseconds) and each caller awaits its own verdict after COMMIT. A group takes its items round-
 robin per sender, each bounded while others wait, so one sender's flood delays another's item by
 about one group. Inside a group every item is decided on its own, so one conflicting item fails
-alone, and a value the database refuses fails only the item that holds it. The order of locks is the same in every
-process (case and event-id advisory locks sorted by key, then the feed counter row), so two
-processes appending to crossed sets of cases never deadlock.
+alone, and a value the database refuses fails only the item that holds it. The order of locks is
+the same in every process (case and event-id advisory locks sorted by key, then the feed counter
+row), so two processes appending to crossed sets of cases never deadlock.
 """
 
 from __future__ import annotations

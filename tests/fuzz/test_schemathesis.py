@@ -291,7 +291,8 @@ def _steer(case: Case[Any], hub: FuzzHub, rng: random.Random) -> Signer:
         query["wait"] = MAX_WAIT_S
     if case.operation.label == "POST /v1/events" and rng.random() < 0.25:
         if rng.random() < 0.5:
-            case.body = _event("complaint.filed", f"bureau.hz:FZ-{uuid.uuid4().hex[:10].upper()}", 1)
+            filed_id = f"bureau.hz:FZ-{uuid.uuid4().hex[:10].upper()}"
+            case.body = _event("complaint.filed", filed_id, 1)
         else:
             case.body = _event("case.note_added", rng.choice(hub.complaints), rng.randint(2, 12))
         return hub.bureau
