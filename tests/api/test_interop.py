@@ -82,8 +82,6 @@ async def test_receipt_verifies_with_joserfc_from_the_served_jwks(
     assert all(k["kty"] == "OKP" and k["use"] == "sig" for k in (await response.json())["keys"])
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.filterwarnings("ignore::UserWarning")
 async def test_receipt_signed_before_rotation_verifies_after_it(
     client: TestClient, enrol: Any, app: Any, settings: Settings
 ) -> None:
