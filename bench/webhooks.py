@@ -61,7 +61,9 @@ class Receiver:
 
 def _filing() -> dict[str, Any]:
     document: dict[str, Any] = orjson.loads((EXAMPLES / "complaint.filed.json").read_bytes())
-    document.update(event_id=str(uuid.uuid4()), complaint_id=f"{BUREAU}:BENCH-{uuid.uuid4().hex[:16]}")
+    document.update(
+        event_id=str(uuid.uuid4()), complaint_id=f"{BUREAU}:BENCH-{uuid.uuid4().hex[:16]}"
+    )
     return document
 
 
