@@ -58,6 +58,20 @@ def database_unavailable(err: BaseException) -> bool:
         return "accepting connections" in str(err)
     if isinstance(err, asyncpg.InterfaceError):
         return any(words in str(err) for words in ("connection is closed", "pool is closing"))
+    if isinstance(err, asyncpg.InternalClientError):
+        # A connection whose server died under it is left mid-operation.
+        return "cannot switch to state" in str(err)
+    # A stopped local server: its Unix socket is gone (FileNotFoundError) or refuses; only when
+    # the driver raised it, so a missing file elsewhere is still a bug reported as such.
+    return isinstance(err, OSError) and _raised_by_driver(err)
+
+
+def _raised_by_driver(err: BaseException) -> bool:
+    traceback = err.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_globals.get("__name__", "").startswith("asyncpg"):
+            return True
+        traceback = traceback.tb_next
     return False
 
 

@@ -97,3 +97,15 @@ async def test_every_route_answers_503_while_the_database_is_away_and_recovers(
         )
     )
     assert accepted["position"] == 2
+
+
+def test_a_missing_file_is_the_database_only_when_the_driver_raised_it() -> None:
+    from hub.http.problems import database_unavailable
+
+    def outside_the_driver() -> None:
+        raise FileNotFoundError(2, "No such file or directory", "/srv/hub/holidays.json")
+
+    with pytest.raises(FileNotFoundError) as raised:
+        outside_the_driver()
+    assert not database_unavailable(raised.value)
+    assert database_unavailable(ConnectionRefusedError(111, "Connection refused"))
