@@ -88,7 +88,7 @@ def test_commitment_differs_per_salt() -> None:
 @pytest.mark.parametrize(
     ("complaint_id", "ref"),
     [
-        ("bureau.hz:HZ12315-20261111-000123", "personal-HZ12315-20261111-000123"),
+        ("bureau.hz:HZ12315-20261111-000123", "personal-bureau.hz:HZ12315-20261111-000123"),
         ("A" * 64, "personal-" + hashlib.sha256(b"A" * 64).hexdigest()[:40]),
     ],
 )
