@@ -37,6 +37,8 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/feeds.py --direct
 	$(BIN)/python bench/webhooks.py --rate 200 --seconds 5
 	$(BIN)/python bench/stats.py
+	$(BIN)/python bench/chain_read.py
+	$(BIN)/python bench/sse_idle.py --requests 200
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check hub adapters tests bench
