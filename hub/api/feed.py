@@ -1,7 +1,7 @@
 """The feed for bureau systems and other readers: cursor pull, long-poll and SSE.
 
 Every item is filtered by the reader's rights; the stream ends at once when the reader's key is
-revoked or its participant disabled (DESIGN.md, Trust).
+revoked or its participant disabled.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The consumer's personal part: written by the filer, read by those entitled, erased by operators.
 
-Nothing here logs the body or any part of the personal document (DESIGN.md, Privacy): log lines
+Nothing here logs the body or any part of the personal document: log lines
 carry the complaint id and what happened, never what the consumer wrote.
 """
 

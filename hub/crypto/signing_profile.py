@@ -99,7 +99,7 @@ def check_request_profile(
     now: int,
     max_skew_s: int = MAX_SKEW_S,
 ) -> None:
-    """Raise unless a request signature meets the hub's profile (DESIGN.md, Trust)."""
+    """Raise unless a request signature meets the hub's profile."""
     _check_common(parsed, now, max_skew_s)
     check_nonce(parsed.params.nonce)
     required = ["@method", "@authority", "@path"]

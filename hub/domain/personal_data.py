@@ -2,7 +2,7 @@
 address in a free-text field of a public event (a merchant's or a product's name). No I/O.
 
 Events are served to every reader and kept for ever; a consumer's contact details belong in the
-complaint's personal part (DESIGN.md, Privacy). The detector is deliberately narrow, so the
+complaint's personal part. The detector is deliberately narrow, so the
 numbers that do belong in public records (order numbers, USCC codes, dates, amounts) pass:
 
 - mainland mobile numbers: 11 digits 1[3-9]xxxxxxxxx, optionally after +86 / 0086 / 86, with

@@ -181,7 +181,7 @@ def complaint_contribution(
         resolve_days[max(0, (case.resolved_on - received_on).days)] = 1
     advance = case.resolution == "advance_compensation"
     # the consumer's voice heard through the respondent itself (its own ODR service) is counted
-    # apart from what came through the consumer's own channel (DESIGN.md, Trust)
+    # apart from what came through the consumer's own channel
     if case.self_reported:
         confirmation = "self_reported"
     elif case.status.value == "confirmed" or case.outcome == "resolved":

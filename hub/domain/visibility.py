@@ -1,4 +1,4 @@
-"""Who may read a case, and who may read its personal part (DESIGN.md, Privacy). No I/O."""
+"""Who may read a case, and who may read its personal part. No I/O."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The open feed streams of this process, by key id and by participant, so that revoking a key
-or disabling a participant closes them at once (DESIGN.md, Trust)."""
+or disabling a participant closes them at once."""
 
 from __future__ import annotations
 

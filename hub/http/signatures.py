@@ -1,7 +1,7 @@
 """Every /v1 request is signed (RFC 9421): verify it, name its actor, keep its evidence.
 
 The actor of whatever a request produces is the participant whose key verified it, never a
-field of the body (DESIGN.md, Trust).
+field of the body.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The hub signs the query with its own key (RFC 9421) and accepts only an answer the platform signed
 (RFC 9421 response signature over @status, content-digest and the query through `;req`) with a
 current key of the participant configured for that platform. What it pulls is then as
-attributable as what a platform pushes: the verified answer is kept as evidence (DESIGN.md, Trust).
+attributable as what a platform pushes: the verified answer is kept as evidence.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Realistic after-sales status progressions and values, per platform (DOMAIN.md, adapters)."""
+"""Realistic after-sales status progressions and values, per platform."""
 
 from __future__ import annotations
 
