@@ -171,7 +171,8 @@ class KeyRecord:
             return datetime.fromisoformat(value) if value else None
 
         not_before = moment("not_before")
-        assert not_before is not None
+        if not_before is None:
+            raise ValueError(f"key {document.get('kid')!r} has no not_before")
         return cls(
             str(document["kid"]),
             str(document["participant_id"]),

@@ -15,7 +15,7 @@ from hub.audit.heads import HeadInvalid, TreeHead, b64, sign_head, unb64, verify
 from hub.audit.merkle import ProofError
 from hub.clock import Clock, clock_of
 from hub.domain.witnessing import may_witness
-from hub.problems import BadRequest, Conflict, Forbidden, InvalidRecord, NotFound
+from hub.problems import BadRequest, Conflict, Forbidden, InvalidRecord, NotFound, Unauthorized
 from hub.store.audit import AuditStore, MissingNodes, StoredCosignature, StoredHead
 from hub.store.participants import Participant, ParticipantStore
 from hub.store.resources import POOL
@@ -169,7 +169,8 @@ class AuditLog:
                 f"the hub's head of size {head.tree_size} has another timestamp or root_hash"
             )
         found = await self._participants.key_with_owner(kid)
-        assert found is not None  # the request was just verified with this key
+        if found is None:  # removed since the request was verified with it
+            raise Unauthorized("unknown-key", f"no key {kid!r} is registered at this hub")
         try:
             verify_cosignature(
                 head,

@@ -222,7 +222,8 @@ class AuditStore:
             head.signature,
         )
         stored = await self.head(head.tree_size)
-        assert stored is not None  # just inserted, and heads are never deleted
+        if stored is None:  # heads are never deleted: a missing one means the table was altered
+            raise RuntimeError(f"the tree head of size {head.tree_size} vanished after its insert")
         return stored
 
     # cosignatures -------------------------------------------------------------------------
