@@ -222,6 +222,33 @@ class Decision:
     flags: Flags
 
 
+def check_chain_step(
+    event_type: str,
+    version: int,
+    chain_id: str,
+    *,
+    opener: str,
+    current: tuple[str, int] | None,
+) -> None:
+    """The version rule every chain (a complaint's, a report's) shares: it opens with `opener` at
+    version 1, and each later event extends the current version by one.
+
+    A second opener (naturally sent at version 1) is refused as such: no version would make it
+    acceptable, so "stale, send the next version" would mislead its sender.
+    """
+    if current is None:
+        if event_type != opener:
+            raise UnknownComplaint(chain_id)
+        if version != 1:
+            raise stale_version(0, version)
+        return
+    current_id, current_version = current
+    if event_type == opener:
+        raise ComplaintExists(current_id)
+    if version != current_version + 1:
+        raise stale_version(current_version, version)
+
+
 def decide(
     case: CaseView | None,
     event: Mapping[str, Any],
@@ -234,20 +261,15 @@ def decide(
     event_type = str(event["type"])
     version = int(event["version"])
     data: Mapping[str, Any] = event["data"]
-    if case is None:
-        if event_type != E.FILED:
-            raise UnknownComplaint(str(event["complaint_id"]))
-        if version != 1:
-            raise stale_version(0, version)
-    else:
-        if event["complaint_id"] != case.complaint_id:
-            raise ValueError("event and snapshot belong to different complaints")
-        # A second filing (naturally sent at version 1) is refused as such: no version would
-        # make it acceptable, so "stale, send the next version" would mislead its sender.
-        if event_type == E.FILED:
-            raise ComplaintExists(case.complaint_id)
-        if version != case.version + 1:
-            raise stale_version(case.version, version)
+    if case is not None and event["complaint_id"] != case.complaint_id:
+        raise ValueError("event and snapshot belong to different complaints")
+    check_chain_step(
+        event_type,
+        version,
+        str(event["complaint_id"]),
+        opener=E.FILED,
+        current=(case.complaint_id, case.version) if case is not None else None,
+    )
     if event_type.startswith("report."):
         # a report (举报) is handled apart, on a chain of its own: hub.domain.report
         raise IllegalTransition(

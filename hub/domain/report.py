@@ -22,15 +22,13 @@ from typing import Any
 
 from hub.domain.breaches import Breach
 from hub.domain.calendar import WorkingCalendar
-from hub.domain.case import local_date
+from hub.domain.case import check_chain_step, local_date
 from hub.domain.deadlines import DayCount, Deadline, DeadlineName, Period, breached
 from hub.domain.errors import (
-    ComplaintExists,
     IllegalTransition,
     OutsideJurisdiction,
     UnknownComplaint,
     WrongRole,
-    stale_version,
 )
 from hub.domain.roles import Actor, Role, covers
 
@@ -253,16 +251,13 @@ def decide_report(
     event_type = str(event["type"])
     version = int(event["version"])
     data: Mapping[str, Any] = event["data"]
-    if report is None:
-        if event_type != RE.RECEIVED:
-            raise UnknownComplaint(str(event["complaint_id"]))
-        if version != 1:
-            raise stale_version(0, version)
-    else:
-        if event_type == RE.RECEIVED:
-            raise ComplaintExists(report.report_id)
-        if version != report.version + 1:
-            raise stale_version(report.version, version)
+    check_chain_step(
+        event_type,
+        version,
+        str(event["complaint_id"]),
+        opener=RE.RECEIVED,
+        current=(report.report_id, report.version) if report is not None else None,
+    )
     authorise_report(actor, event_type, data, report)
     if report is not None:
         next_report_status(report.status, event_type, data)
