@@ -21,9 +21,11 @@ import structlog
 from hub.store.events import FEED_CHANNEL
 from hub.store.feed import head_position
 from hub.store.participants import TRUST_CHANNEL
+from hub.supervisor import Supervisor
 
 log = structlog.get_logger("hub.feeds.listener")
 
+_TASK = "feed-listener"
 _BACKOFF_FIRST_S = 0.1
 _BACKOFF_MAX_S = 5.0
 _PING_EVERY_S = 10.0  # a half-open TCP connection is found by a query that does not return
@@ -49,7 +51,7 @@ class FeedListener:
         self._head = 0
         self._changed = asyncio.Event()
         self._waiters = 0
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor: Supervisor | None = None
         self._connected = asyncio.Event()
         self._on_advance: list[Callable[[], None]] = []
 
@@ -58,18 +60,19 @@ class FeedListener:
         """The highest position known to have committed."""
         return self._head
 
-    async def start(self) -> None:
+    async def start(self, supervisor: Supervisor) -> None:
+        """Listen under `supervisor`: lost connections are retried here, anything else (a bug,
+        an error of the driver's own) restarts the loop and is reported."""
         self._advance(await head_position(self._pool))
-        self._task = asyncio.create_task(self._run(), name="feed-listener")
+        self._supervisor = supervisor
+        supervisor.run(_TASK, self._run)
         # Start-up waits briefly for the LISTEN, so a first stream does not rely on the recheck.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._connected.wait(), 5)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self._supervisor is not None:
+            await self._supervisor.stop(_TASK)
         self._wake()
 
     async def wait_beyond(

@@ -13,6 +13,7 @@ from hub.feeds.service import Feeds, SseLimits
 from hub.settings import SETTINGS
 from hub.store.participants import ParticipantStore
 from hub.store.resources import DATABASE_URL, POOL
+from hub.supervisor import SUPERVISOR
 from hub.trust.resources import PARTICIPANTS
 
 FEEDS: web.AppKey[Feeds] = web.AppKey("feeds")
@@ -41,7 +42,7 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
     listener = FeedListener(
         app[DATABASE_URL], app[POOL], on_trust=registry.on_trust_notice, on_reconnect=recheck
     )
-    await listener.start()
+    await listener.start(app[SUPERVISOR])
     app[FEEDS] = Feeds(
         app[POOL],
         listener,
