@@ -35,6 +35,14 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _retention_years(text: str) -> int:
+    # E-Commerce Law art. 31: transaction records are kept for at least three years.
+    value = int(text)
+    if not 3 <= value <= 30:
+        raise ValueError("must be a whole number of years, 3..30")
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -155,6 +163,8 @@ class Settings:
     stats_village_stations: tuple[str, ...] = ()
     # the /reports page is served only with this token (query `token` or a Bearer header)
     reports_token: str | None = None
+    # personal parts are erased this many years after the complaint last changed (docs/retention.md)
+    retention_years: int = 3
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -207,6 +217,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
         lambda text: tuple(p.strip() for p in text.split(",") if p.strip()),
     ),
     "REPORTS_TOKEN": ("reports_token", lambda text: text or None),
+    "RETENTION_YEARS": ("retention_years", _retention_years),
 }
 
 
