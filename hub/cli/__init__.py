@@ -132,7 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"complaint-hub: bad setting: {err}", file=sys.stderr)
         return 2
     handler: Command = args.handler
-    return handler(args, settings)
+    try:
+        return handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # a command fails in one line, never a traceback
+        print(f"complaint-hub: {args.command}: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
