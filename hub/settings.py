@@ -127,6 +127,8 @@ class Settings:
     """Everything the hub is configured with. Defaults suit development on one machine."""
 
     database_url: str | None = None  # absent: an embedded PostgreSQL under data_dir
+    # a streaming replica for feeds, complaint lists and statistics; absent: they read the primary
+    read_database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("var")
@@ -188,6 +190,7 @@ class Settings:
 # Variable suffix -> (field, how to read it). PUBLIC_URL may list several URLs, comma-separated.
 _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DATABASE_URL": ("database_url", _database_url),
+    "READ_DATABASE_URL": ("read_database_url", _database_url),
     "HOST": ("host", str),
     "PORT": ("port", _port),
     "DATA_DIR": ("data_dir", _path),
