@@ -13,6 +13,8 @@ from hub import __version__
 from hub.cli import (
     adapters,
     audit,
+    complaints,
+    feed,
     hub_key,
     keys,
     participants,
@@ -119,6 +121,8 @@ def _register_extensions(commands: argparse._SubParsersAction[argparse.ArgumentP
         audit.register,
         witness.register,
         stats.register,
+        complaints.register,
+        feed.register,
     ):
         register(commands)
 

@@ -85,3 +85,65 @@ def add_command(
     sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sub.set_defaults(handler=handler)
     return sub
+
+
+def add_signing_options(parser: argparse.ArgumentParser) -> None:
+    """--kid, --key and --url: whom a command signs as, and which hub it talks to."""
+    parser.add_argument("--kid", required=True, help="your registered key id")
+    parser.add_argument("--key", required=True, help="your private key, PEM")
+    parser.add_argument(
+        "--url", required=True, help="the hub's base URL, e.g. http://127.0.0.1:8080"
+    )
+
+
+def hub_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a hub's base URL, or None."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"--url {url} needs a scheme and a host, e.g. http://{url.split('://')[-1]}"
+    if parts.query or parts.fragment:
+        return f"--url {url}: give the base URL only, without a query or fragment"
+    return None
+
+
+def problem_line(status: int, problem: dict[str, Any]) -> str:
+    """A hub's RFC 9457 answer on one line: status, type and what to fix."""
+    slug = str(problem.get("type", "")).rsplit("/", 1)[-1] or "error"
+    detail = str(problem.get("detail", "")).replace("\n", " ")
+    prefix = f"{status} {slug}" if status else slug
+    return f"{prefix}: {detail}" if detail else prefix
+
+
+def run_signed(
+    args: argparse.Namespace,
+    work: Callable[[Any], Awaitable[Any]],
+    show: Callable[[Any], None],
+) -> int:
+    """Run `work` with a HubClient signing as --kid/--key; one line on stderr if it fails."""
+    import aiohttp
+
+    from hub.crypto.keys import KeyFormatError, load_private_key_file
+    from hub.sdk.client import HubClient, HubError
+
+    url_problem = hub_url_problem(args.url)
+    if url_problem is not None:
+        return fail(url_problem)
+    try:
+        private_key = load_private_key_file(args.key)
+    except (OSError, ValueError, KeyFormatError) as err:
+        return fail(str(err))
+
+    async def run() -> Any:
+        async with HubClient(args.url, args.kid, private_key) as hub:
+            return await work(hub)
+
+    try:
+        result = asyncio.run(run())
+    except HubError as err:
+        return fail(problem_line(err.status, err.problem))
+    except (OSError, aiohttp.ClientError, TimeoutError) as err:
+        return fail(f"cannot reach {args.url}: {err or type(err).__name__}")
+    show(result)
+    return 0

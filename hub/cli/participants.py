@@ -11,9 +11,14 @@ from hub.settings import Settings
 
 
 def _participants_add(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.domain.registration import registration_problem
+    from hub.platforms.registry import installed_adapters
     from hub.problems import Problem
     from hub.store.participants import Participant, ParticipantStore
 
+    problem = registration_problem(args.role, args.platform, args.region, installed_adapters())
+    if problem is not None:
+        return fail(problem)
     participant = Participant(
         args.id, args.name, args.role, args.platform, tuple(args.region), args.uscc, True
     )
@@ -44,17 +49,31 @@ def _participants_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _participants_disable(args: argparse.Namespace, settings: Settings) -> int:
+    return _change(args, settings, "disable")
+
+
+def _participants_enable(args: argparse.Namespace, settings: Settings) -> int:
+    return _change(args, settings, "enable")
+
+
+def _participants_remove(args: argparse.Namespace, settings: Settings) -> int:
+    return _change(args, settings, "remove")
+
+
+def _change(args: argparse.Namespace, settings: Settings, action: str) -> int:
     from hub.problems import Problem
     from hub.store.participants import ParticipantStore
 
     async def work(pool: Any) -> Any:
-        return await ParticipantStore(pool).disable(args.id)
+        store = ParticipantStore(pool)
+        method = {"disable": store.disable, "enable": store.enable, "remove": store.remove}
+        return await method[action](args.id)
 
     try:
-        disabled = run_with_database(settings, work)
+        changed = run_with_database(settings, work)
     except Problem as err:
         return fail(err.detail)
-    print_rows([dataclasses.asdict(disabled)], args.json, _PARTICIPANT_COLUMNS)
+    print_rows([dataclasses.asdict(changed)], args.json, _PARTICIPANT_COLUMNS)
     return 0
 
 
@@ -89,3 +108,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "disable a participant: its requests are refused at once",
     )
     disable.add_argument("id")
+    enable = add_command(
+        group, "enable", _participants_enable, "enable a disabled participant again"
+    )
+    enable.add_argument("id")
+    remove = add_command(
+        group,
+        "remove",
+        _participants_remove,
+        "remove a participant that has no events (one that has: disable it)",
+    )
+    remove.add_argument("id")

@@ -134,6 +134,53 @@ class ParticipantStore:
             raise NotFound(f"no participant {participant_id}")
         return participant_from_row(row)
 
+    async def enable(self, participant_id: str) -> Participant:
+        row = await self._pool.fetchrow(
+            "UPDATE participants SET enabled = true, disabled_at = NULL"
+            f" WHERE participant_id = $1 RETURNING {_PARTICIPANT_COLUMNS}",
+            participant_id,
+        )
+        if row is None:
+            raise NotFound(f"no participant {participant_id}")
+        return participant_from_row(row)
+
+    async def remove(self, participant_id: str) -> Participant:
+        """Delete a participant that never said anything, with its keys.
+
+        What a participant signed stays attributable for ever, so one with events or evidence
+        is only ever disabled."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE participant_id = $1"
+                " FOR UPDATE",
+                participant_id,
+            )
+            if row is None:
+                raise NotFound(f"no participant {participant_id}")
+            spoke = await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE actor = $1)"
+                " OR EXISTS (SELECT 1 FROM evidence WHERE sender = $1)",
+                participant_id,
+            )
+            if spoke:
+                raise Conflict(
+                    f"participant {participant_id} has events at the hub and cannot be removed;"
+                    f" disable it instead (complaint-hub participants disable {participant_id})"
+                )
+            try:
+                await conn.execute(
+                    "DELETE FROM participant_keys WHERE participant_id = $1", participant_id
+                )
+                await conn.execute(
+                    "DELETE FROM participants WHERE participant_id = $1", participant_id
+                )
+            except asyncpg.ForeignKeyViolationError as err:
+                raise Conflict(
+                    f"participant {participant_id} is still referenced ({err.table_name});"
+                    f" disable it instead (complaint-hub participants disable {participant_id})"
+                ) from err
+        return participant_from_row(row)
+
     async def add_key(
         self,
         participant_id: str,
