@@ -19,7 +19,7 @@ from hub.privacy.resources import privacy_ctx
 from hub.services.resources import services_ctx
 from hub.settings import SETTINGS, Settings
 from hub.stats.resources import stats_ctx
-from hub.store.resources import database_ctx, event_store_ctx
+from hub.store.resources import database_ctx, event_store_ctx, read_pool_ctx
 from hub.supervisor import supervisor_ctx
 from hub.sweeper.worker import sweeper_ctx
 from hub.trust.resources import trust_ctx
@@ -38,6 +38,7 @@ def create_app(settings: Settings) -> web.Application:
         [
             supervisor_ctx,
             database_ctx,
+            read_pool_ctx,
             trust_ctx,
             event_store_ctx,
             audit_ctx,

@@ -20,3 +20,19 @@ async def create_pool(dsn: str, *, size: int) -> asyncpg.Pool:
         # Statements here are short; a stuck one should fail rather than pin a connection.
         command_timeout=60,
     )
+
+
+async def create_read_pool(dsn: str, *, size: int) -> asyncpg.Pool:
+    """A pool for the read paths (a streaming replica): every transaction on it is read-only, so
+    a write sent down the read path is refused by PostgreSQL even where the URL names a primary.
+
+    It opens no connection up front (`min_size=0`): a replica that is down at start stops the
+    read paths (503), not the hub, which still accepts events.
+    """
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=0,
+        max_size=size,
+        command_timeout=60,
+        server_settings={"default_transaction_read_only": "on"},
+    )

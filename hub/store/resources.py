@@ -16,7 +16,7 @@ from hub.settings import SETTINGS
 from hub.store.embedded import start_embedded
 from hub.store.events import EventStore, Seal
 from hub.store.migrate import migrate
-from hub.store.pool import create_pool
+from hub.store.pool import create_pool, create_read_pool
 from hub.supervisor import SUPERVISOR
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ log = structlog.get_logger("hub.store")
 
 DATABASE_URL: web.AppKey[str] = web.AppKey("database_url")
 POOL: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
+# Where feeds, complaint lists and statistics read: a read-only pool on the streaming replica of
+# COMPLAINT_HUB_READ_DATABASE_URL, or the primary's own pool when none is configured.
+READ_POOL: web.AppKey[asyncpg.Pool] = web.AppKey("read_pool")
 EVENT_STORE: web.AppKey[EventStore] = web.AppKey("event_store")
 # Provided by the hub's signer (trust): how the store seals a receipt for each event it appends.
 SEAL: web.AppKey[Seal] = web.AppKey("seal")
@@ -51,6 +54,20 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         await pool.close()
         if server is not None:
             await asyncio.to_thread(server.cleanup)
+
+
+async def read_pool_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if settings.read_database_url is None:
+        app[READ_POOL] = app[POOL]
+        yield
+        return
+    read_pool = await create_read_pool(settings.read_database_url, size=settings.pool_size)
+    app[READ_POOL] = read_pool
+    try:
+        yield
+    finally:
+        await read_pool.close()
 
 
 async def event_store_ctx(app: web.Application) -> AsyncIterator[None]:
