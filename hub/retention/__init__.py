@@ -1,0 +1,1 @@
+"""Retention: erasing personal parts by crypto-shredding once the legal period has passed."""
