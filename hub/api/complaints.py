@@ -28,7 +28,7 @@ from hub.problems import BadRequest
 from hub.records.event_view import shown_event
 from hub.services.complaints import list_visible, read_chain, read_complaint
 from hub.services.decisions import actor_of
-from hub.services.resources import COMPLAINTS
+from hub.services.resources import COMPLAINT_LISTS, COMPLAINTS
 from hub.store.complaints import ChainEvent, ComplaintFilters, StoredSnapshot
 
 MAX_LIMIT = 500
@@ -108,7 +108,7 @@ def _filters(request: web.Request) -> ComplaintFilters:
 
 async def list_complaints(request: web.Request) -> web.Response:
     items, more = await list_visible(
-        request.app[COMPLAINTS],
+        request.app[COMPLAINT_LISTS],
         actor_of(request[ACTOR]),
         _filters(request),
         after=_cursor(str_param(request, "cursor")),

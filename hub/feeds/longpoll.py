@@ -21,11 +21,11 @@ async def long_poll(
     deadline = loop.time() + wait_s
     while True:
         feeds.raise_if_closed(stream)
-        page = await read_page(feeds.pool, actor, query)
+        page = await read_page(feeds.read_pool, actor, query)
         remaining = deadline - loop.time()
         if page.items or not page.exhausted or remaining <= 0 or stream.closed.is_set():
             feeds.raise_if_closed(stream)
             return page
         # Nothing visible up to page.next: wait for a commit beyond it, then read from there.
         query = dataclasses.replace(query, after=page.next)
-        await feeds.listener.wait_beyond(page.next, remaining, abort=stream.closed)
+        await feeds.wait_readable_beyond(page.next, remaining, abort=stream.closed)

@@ -9,10 +9,11 @@ from aiohttp import web
 from hub.clock import Clock, clock_of
 from hub.feeds.listener import FeedListener
 from hub.feeds.registry import StreamRegistry
+from hub.feeds.replay import ReplayedHead
 from hub.feeds.service import Feeds, SseLimits
 from hub.settings import SETTINGS
 from hub.store.participants import ParticipantStore
-from hub.store.resources import DATABASE_URL, POOL
+from hub.store.resources import DATABASE_URL, POOL, READ_POOL
 from hub.supervisor import SUPERVISOR
 from hub.trust.resources import PARTICIPANTS
 
@@ -43,13 +44,15 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
         app[DATABASE_URL], app[POOL], on_trust=registry.on_trust_notice, on_reconnect=recheck
     )
     await listener.start(app[SUPERVISOR])
+    read_pool = app[READ_POOL]
     app[FEEDS] = Feeds(
-        app[POOL],
+        read_pool,
         listener,
         registry,
         SseLimits(
             settings.sse_heartbeat_s, settings.sse_write_timeout_s, settings.sse_buffer_bytes
         ),
+        replayed=None if read_pool is app[POOL] else ReplayedHead(read_pool),
     )
     try:
         yield

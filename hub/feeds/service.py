@@ -1,7 +1,8 @@
-"""The feed machinery of one process, as one value in the app: pool, listener, open streams."""
+"""The feed machinery of one process, as one value in the app: read pool, listener, streams."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import asyncpg
@@ -9,6 +10,7 @@ import structlog
 
 from hub.feeds.listener import FeedListener
 from hub.feeds.registry import KEY_REVOKED, PARTICIPANT_DISABLED, OpenStream, StreamRegistry
+from hub.feeds.replay import ReplayedHead
 from hub.problems import Forbidden, Unauthorized
 
 log = structlog.get_logger("hub.feeds")
@@ -23,10 +25,30 @@ class SseLimits:
 
 @dataclasses.dataclass(frozen=True)
 class Feeds:
-    pool: asyncpg.Pool
+    read_pool: asyncpg.Pool  # the streaming replica's, or the primary's when none is configured
     listener: FeedListener
     registry: StreamRegistry
     sse: SseLimits
+    # None: the read pool is the primary's, where what the listener hears is already visible
+    replayed: ReplayedHead | None = None
+
+    async def wait_readable_beyond(
+        self, position: int, timeout_s: float, *, abort: asyncio.Event | None = None
+    ) -> bool:
+        """Until a position above `position` can be read from the read pool (True), or
+        timeout/abort (False).
+
+        The primary announces a commit before a replica shows it; without the second wait a
+        reader at the replica's end would be woken, read an empty page, and be woken again at
+        once, spinning until replay caught up.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        if not await self.listener.wait_beyond(position, timeout_s, abort=abort):
+            return False
+        if self.replayed is None:
+            return True
+        return await self.replayed.wait_beyond(position, deadline - loop.time(), abort=abort)
 
     @staticmethod
     def raise_if_closed(stream: OpenStream) -> None:

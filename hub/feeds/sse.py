@@ -118,7 +118,9 @@ async def stream_feed(
         await sender.send(b": open\n\n")
         while not stream.closed.is_set():
             async with feeds.registry.read_slots:
-                page = await read_page(feeds.pool, actor, dataclasses.replace(query, after=cursor))
+                page = await read_page(
+                    feeds.read_pool, actor, dataclasses.replace(query, after=cursor)
+                )
             cursor = page.next
             if page.items:
                 chunk = bytearray()
@@ -135,7 +137,7 @@ async def stream_feed(
                 continue
             quiet_s = feeds.sse.heartbeat_s - (loop.time() - last_sent)
             if quiet_s > 0:
-                await feeds.listener.wait_beyond(cursor, quiet_s, abort=stream.closed)
+                await feeds.wait_readable_beyond(cursor, quiet_s, abort=stream.closed)
             if not stream.closed.is_set() and loop.time() - last_sent >= feeds.sse.heartbeat_s:
                 await sender.send(HEARTBEAT)
                 last_sent = loop.time()

@@ -8,8 +8,10 @@ import asyncpg
 from aiohttp import web
 
 from hub.problems import NotReady
+from hub.settings import SETTINGS
 from hub.store.migrate import pending_migrations
-from hub.store.resources import POOL
+from hub.store.replica import replica_report
+from hub.store.resources import POOL, READ_POOL
 from hub.supervisor import SUPERVISOR
 
 
@@ -37,4 +39,7 @@ async def readyz(request: web.Request) -> web.Response:
                 {"task": h.name, "consecutive_failures": h.consecutive_failures} for h in failing
             ],
         )
-    return web.json_response({"status": "ready"})
+    body: dict[str, object] = {"status": "ready"}
+    if request.app[SETTINGS].read_database_url is not None:
+        body["replica"] = await replica_report(pool, request.app[READ_POOL])
+    return web.json_response(body)

@@ -14,7 +14,7 @@ from hub.platforms.ingest import PlatformIngest
 from hub.platforms.registry import adapters_by_code, installed_adapters
 from hub.services.resources import CHECKS
 from hub.store.native import NativeStore
-from hub.store.resources import EVENT_STORE, POOL
+from hub.store.resources import EVENT_STORE, POOL, READ_POOL
 
 log = structlog.get_logger("hub.platforms")
 
@@ -31,6 +31,7 @@ async def platforms_ctx(app: web.Application) -> AsyncIterator[None]:
     app[PLATFORM_INGEST] = PlatformIngest(
         app[EVENT_STORE], native, app[CHECKS], clock=clock_of(app)
     )
-    app[NATIVE_FEED] = NativeFeed(app[POOL], native)
+    # The native feed reads like the canonical one: from the replica when one is configured.
+    app[NATIVE_FEED] = NativeFeed(app[READ_POOL], NativeStore(app[READ_POOL]))
     log.info("adapters_loaded", codes=sorted(installed))
     yield

@@ -11,12 +11,15 @@ from hub.services.calendar import CalendarSource
 from hub.services.decisions import CaseChecks, rules_for_setting
 from hub.settings import SETTINGS
 from hub.store.complaints import ComplaintStore
-from hub.store.resources import POOL
+from hub.store.resources import POOL, READ_POOL
 from hub.trust.resources import PARTICIPANTS
 
 CALENDARS: web.AppKey[CalendarSource] = web.AppKey("calendars")
 CHECKS: web.AppKey[CaseChecks] = web.AppKey("checks")
 COMPLAINTS: web.AppKey[ComplaintStore] = web.AppKey("complaints")
+# Lists read from the replica when one is configured; a single complaint or chain, which a
+# filer reads right after writing it, stays on the primary (COMPLAINTS).
+COMPLAINT_LISTS: web.AppKey[ComplaintStore] = web.AppKey("complaint_lists")
 
 
 async def services_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -28,4 +31,5 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         participants=app[PARTICIPANTS],
     )
     app[COMPLAINTS] = ComplaintStore(app[POOL])
+    app[COMPLAINT_LISTS] = ComplaintStore(app[READ_POOL])
     yield

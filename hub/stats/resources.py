@@ -9,7 +9,7 @@ from aiohttp import web
 from hub.settings import SETTINGS
 from hub.stats.service import StatsService
 from hub.stats.worker import StatsWorker
-from hub.store.resources import POOL
+from hub.store.resources import POOL, READ_POOL
 from hub.store.stats import StatsStore
 from hub.supervisor import SUPERVISOR
 
@@ -20,7 +20,10 @@ STATS_WORKER: web.AppKey[StatsWorker] = web.AppKey("stats_worker", StatsWorker)
 async def stats_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     store = StatsStore(app[POOL])
-    app[STATS] = StatsService(store, threshold=settings.stats_suppression_threshold)
+    # Queries read the rollup from the replica when one is configured; the rollup writes.
+    app[STATS] = StatsService(
+        StatsStore(app[READ_POOL]), threshold=settings.stats_suppression_threshold
+    )
     worker = StatsWorker(store, village_stations=settings.stats_village_stations)
     app[STATS_WORKER] = worker
     async with app[SUPERVISOR].running("stats-rollup", worker.run):

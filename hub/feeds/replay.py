@@ -1,0 +1,44 @@
+"""The highest position the read pool shows, for readers that wait on a streaming replica.
+
+Positions are dense and commit in order, and a replica replays commits in that same order, so
+what a replica shows is always a prefix 1..R of the primary's feed: a read there can lag, never
+skip or reorder. The listener hears new positions from the primary; a reader woken by it waits
+here until the replica has replayed past its cursor, instead of re-reading an empty page in a
+loop. While anyone waits, one query per interval serves all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from hub.store.feed import head_position
+
+_POLL_S = 0.02  # replay usually follows within milliseconds; a short interval keeps latency low
+
+
+class ReplayedHead:
+    def __init__(self, read_pool: asyncpg.Pool, *, poll_s: float = _POLL_S) -> None:
+        self._pool = read_pool
+        self._poll_s = poll_s
+        self._reading: asyncio.Future[int] | None = None
+
+    async def read(self) -> int:
+        """The replica's highest position, from one query shared by concurrent callers."""
+        if self._reading is None or self._reading.done():
+            self._reading = asyncio.ensure_future(head_position(self._pool))
+        return await asyncio.shield(self._reading)
+
+    async def wait_beyond(
+        self, position: int, timeout_s: float, *, abort: asyncio.Event | None = None
+    ) -> bool:
+        """Until the read pool shows a position above `position` (True), or timeout/abort."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while await self.read() <= position:
+            remaining = deadline - loop.time()
+            if remaining <= 0 or (abort is not None and abort.is_set()):
+                return False
+            await asyncio.sleep(min(self._poll_s, remaining))
+        return True
