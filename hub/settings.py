@@ -165,6 +165,8 @@ class Settings:
     stats_village_stations: tuple[str, ...] = ()
     # the /reports page is served only with this token (query `token` or a Bearer header)
     reports_token: str | None = None
+    # Benchmarks only, never production: the slower reference paths (bench/push.py's baseline)
+    baseline_mode: bool = False
     # /metrics is served only to a Bearer of this token; without it, there is no /metrics
     metrics_token: str | None = None
     # personal parts are erased this many years after the complaint last changed (docs/retention.md)
@@ -222,6 +224,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
         lambda text: tuple(p.strip() for p in text.split(",") if p.strip()),
     ),
     "REPORTS_TOKEN": ("reports_token", lambda text: text or None),
+    "BASELINE_MODE": ("baseline_mode", _bool),
     "METRICS_TOKEN": ("metrics_token", lambda text: text or None),
     "RETENTION_YEARS": ("retention_years", _retention_years),
 }
