@@ -75,8 +75,9 @@ async def event_store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = EventStore(
         app[POOL],
         seal=app[SEAL],
-        max_items=settings.group_commit_max_items,
-        max_wait_s=settings.group_commit_wait_ms / 1000,
+        # The benchmark's baseline commits each event in its own transaction.
+        max_items=1 if settings.baseline_mode else settings.group_commit_max_items,
+        max_wait_s=0 if settings.baseline_mode else settings.group_commit_wait_ms / 1000,
         clock=clock_of(app),
     )
     await store.start(app[SUPERVISOR])
