@@ -107,6 +107,7 @@ class SyncStateStore:
                 SELECT platform FROM sync_state
                 WHERE platform = $1
                   AND (lease_holder IS NULL OR lease_holder = $2 OR lease_until <= $3)
+                  AND NOT paused  -- an operator paused it on /ops: no poll until resumed
                 FOR UPDATE SKIP LOCKED
             )
             UPDATE sync_state s SET lease_holder = $2, lease_until = $4
