@@ -165,6 +165,12 @@ class Settings:
     stats_village_stations: tuple[str, ...] = ()
     # the /reports page is served only with this token (query `token` or a Bearer header)
     reports_token: str | None = None
+    # /ops: an operator session ends after this long unused; rejects are kept this many days;
+    # each process reports its tasks this often; X-Forwarded-Proto is believed only when set.
+    ops_session_idle_s: int = 8 * 3600
+    ops_reject_retention_days: int = 7
+    ops_heartbeat_s: float = 10.0
+    ops_trust_forwarded_proto: bool = False
     # Benchmarks only, never production: the slower reference paths (bench/push.py's baseline)
     baseline_mode: bool = False
     # /metrics is served only to a Bearer of this token; without it, there is no /metrics
@@ -224,6 +230,10 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
         lambda text: tuple(p.strip() for p in text.split(",") if p.strip()),
     ),
     "REPORTS_TOKEN": ("reports_token", lambda text: text or None),
+    "OPS_SESSION_IDLE_S": ("ops_session_idle_s", _positive_int),
+    "OPS_REJECT_RETENTION_DAYS": ("ops_reject_retention_days", _positive_int),
+    "OPS_HEARTBEAT_S": ("ops_heartbeat_s", _positive_float),
+    "OPS_TRUST_FORWARDED_PROTO": ("ops_trust_forwarded_proto", _bool),
     "BASELINE_MODE": ("baseline_mode", _bool),
     "METRICS_TOKEN": ("metrics_token", lambda text: text or None),
     "RETENTION_YEARS": ("retention_years", _retention_years),
