@@ -23,7 +23,7 @@ from hub.store.participants import Participant
 from hub.supervisor import SUPERVISOR
 from hub.trust.resources import PARTICIPANTS
 from tests.conftest import example
-from tests.platforms.simulators.pinduoduo import PATH, PinduoduoSimulator
+from hub.demo.simulators.pinduoduo import PATH, PinduoduoSimulator
 
 pytestmark = pytest.mark.chaos
 

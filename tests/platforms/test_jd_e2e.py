@@ -7,8 +7,8 @@ from typing import Any
 import asyncpg
 
 from tests.platforms._sync import Clock, routed_case
-from tests.platforms.simulators.jd import JdSimulator
-from tests.platforms.simulators.traffic import JD_PATHS
+from hub.demo.simulators.jd import JdSimulator
+from hub.demo.simulators.traffic import JD_PATHS
 
 ORDER_ID = "312345678901"
 AMOUNT_FEN = 59900

@@ -24,7 +24,7 @@ from hub.platforms.sync.worker import SyncWorker
 from hub.settings import Settings
 from hub.trust.resources import HUB_SIGNER, PARTICIPANTS
 from tests.platforms._sync import Clock, routed_case
-from tests.platforms.simulators.pinduoduo import PATH, PinduoduoSimulator
+from hub.demo.simulators.pinduoduo import PATH, PinduoduoSimulator
 
 PDD = "platform.pinduoduo"
 PDD_KID = "pdd-gateway-2026"

@@ -23,10 +23,10 @@ from hub.platforms.sync.worker import REJECT_UNLINKED, SyncWorker
 from hub.settings import Settings
 from hub.trust.resources import PARTICIPANTS
 from tests.platforms._sync import Clock, routed_case
-from tests.platforms.simulators.douyin import DouyinSimulator
-from tests.platforms.simulators.gateway import SignedGateway
-from tests.platforms.simulators.taobao import TaobaoSimulator
-from tests.platforms.simulators.traffic import (
+from hub.demo.simulators.douyin import DouyinSimulator
+from hub.demo.simulators.gateway import SignedGateway
+from hub.demo.simulators.taobao import TaobaoSimulator
+from hub.demo.simulators.traffic import (
     DOUYIN_PATHS,
     TAOBAO_PATHS,
     douyin_order_id,

@@ -15,7 +15,7 @@ import pytest
 from hub.platforms.sync.config import SyncConfigError, parse_targets
 from hub.platforms.sync.resources import SYNC_WORKERS
 from hub.platforms.sync.worker import backoff_s
-from tests.platforms.simulators.traffic import pdd_order_sn
+from hub.demo.simulators.traffic import pdd_order_sn
 
 PDD = "platform.pinduoduo"
 

@@ -167,7 +167,7 @@ async def enrol_pdd(settings: Settings) -> Any:
 
     from hub.clock import system_clock
     from hub.crypto.keys import generate_private_key
-    from tests.platforms.simulators.pinduoduo import PATH, PinduoduoSimulator
+    from hub.demo.simulators.pinduoduo import PATH, PinduoduoSimulator
 
     key = generate_private_key()
     sim = PinduoduoSimulator(key, PDD_KID, clock=system_clock)

@@ -21,7 +21,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.platforms.simulators.gateway import SignedGateway
+from hub.demo.simulators.gateway import SignedGateway
 
 METHOD = "afterSale/List"
 MAX_PAGE_SIZE = 100

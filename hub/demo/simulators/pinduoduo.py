@@ -22,8 +22,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.platforms.simulators.gateway import SignedGateway
-from tests.platforms.simulators.traffic import GOODS, PDD_PATHS, pdd_order_sn, yuan
+from hub.demo.simulators.gateway import SignedGateway
+from hub.demo.simulators.traffic import GOODS, PDD_PATHS, pdd_order_sn, yuan
 
 METHOD = "pdd.refund.list.increment.get"
 RESPONSE_KEY = "refund_increment_get_response"

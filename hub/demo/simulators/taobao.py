@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.platforms.simulators.gateway import SignedGateway
-from tests.platforms.simulators.traffic import yuan
+from hub.demo.simulators.gateway import SignedGateway
+from hub.demo.simulators.traffic import yuan
 
 METHOD = "taobao.refunds.receive.get"
 RESPONSE_KEY = "refunds_receive_get_response"

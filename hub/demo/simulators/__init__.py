@@ -1,4 +1,4 @@
-"""Simulated platforms for the end-to-end tests and the demo.
+"""Simulated platforms for the demo and the end-to-end tests.
 
 Pull gateways, each signing its answers with the platform's key (`gateway.SignedGateway`):
 `pinduoduo.PinduoduoSimulator` serves Pinduoduo's incremental after-sales list

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.sdk.client import HubClient, Response
-from tests.platforms.simulators.traffic import JD_PATHS, yuan
+from hub.demo.simulators.traffic import JD_PATHS, yuan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROUTED = "complaint_hub_ComplaintRouted"
