@@ -13,11 +13,13 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
 import jsonschema.exceptions
 import jsonschema.validators
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
@@ -46,9 +48,23 @@ class RecordInvalid(ValueError):
         self.message = message
 
 
+SCHEMA_PACKAGE = "hub.schemas"
+
+
+class SchemasUnavailable(RuntimeError):
+    """The schemas are not installed with the hub: a broken install, refused at readiness."""
+
+
 def schema_path() -> Path:
-    """The schemas/ directory of the repository."""
-    return Path(__file__).resolve().parents[2] / "schemas"
+    """The repository's schemas/ directory, installed as the package data `hub.schemas`."""
+    try:
+        root = resources.files(SCHEMA_PACKAGE)
+    except ModuleNotFoundError as err:
+        raise SchemasUnavailable(f"the package data {SCHEMA_PACKAGE} is not installed") from err
+    # pip unpacks wheels, so the data is a directory on disk; it is served by path.
+    if not isinstance(root, Path) or not root.is_dir():
+        raise SchemasUnavailable(f"the package data {SCHEMA_PACKAGE} is not a directory: {root}")
+    return root
 
 
 def _is_integer(checker: Any, instance: object) -> bool:
@@ -74,17 +90,24 @@ def _is_datetime(instance: object) -> bool:
     return dt.datetime.fromisoformat(instance.replace("Z", "+00:00")).tzinfo is not None
 
 
+def _is_datetime_compiled(instance: str) -> bool:
+    try:
+        return dt.datetime.fromisoformat(instance.replace("Z", "+00:00")).tzinfo is not None
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class _Schemas:
     registry: Registry[Any]
     event: Validator
     personal: Validator
     snapshot: Validator
-    # Inlined copies for the fast path: the envelope without its per-type dispatch, and the
-    # data schema of each event type. A record they refuse is re-checked by the full validator,
-    # whose errors are the ones reported.
-    envelope_fast: Validator
-    data_fast: Mapping[str, Validator]
+    # The event schema compiled (jsonschema-rs) for the hot path, with the reference's own
+    # date-time rule; `jsonschema` stays the reference. A record it refuses is re-checked by the
+    # reference, whose errors are the ones reported (tests/records/test_compiled_validator.py
+    # shows both agree on every corpus case).
+    event_compiled: jsonschema_rs.Validator
     # Per event type, where its free text is (a merchant's or a product's name): paths into
     # `data`, "*" standing for every item of an array.
     free_text: Mapping[str, tuple[tuple[str, ...], ...]]
@@ -93,16 +116,17 @@ class _Schemas:
 @functools.cache
 def _schemas() -> _Schemas:
     resources = []
+    documents = []
     for path in sorted(schema_path().glob("*.json")):
         document = json.loads(path.read_text(encoding="utf-8"))
         resources.append((document["$id"], Resource.from_contents(document)))
+        documents.append((document["$id"], document))
     registry: Registry[Any] = Registry().with_resources(resources)
 
     def validator(uri: str) -> Validator:
         schema = registry.contents(uri)
         return _CanonicalValidator(schema, registry=registry, format_checker=_FORMATS)
 
-    envelope = {k: v for k, v in registry.contents(EVENT_SCHEMA).items() if k != "allOf"}
     data_schemas = registry.contents(EVENT_DATA_SCHEMA)["$defs"]
     event_types = registry.contents(EVENT_SCHEMA)["properties"]["type"]["enum"]
     return _Schemas(
@@ -110,16 +134,12 @@ def _schemas() -> _Schemas:
         event=validator(EVENT_SCHEMA),
         personal=validator(PERSONAL_SCHEMA),
         snapshot=validator(SNAPSHOT_SCHEMA),
-        envelope_fast=_CanonicalValidator(
-            inline_refs(envelope, EVENT_SCHEMA, registry), format_checker=_FORMATS
+        event_compiled=jsonschema_rs.validator_for(
+            registry.contents(EVENT_SCHEMA),
+            registry=jsonschema_rs.Registry(documents),
+            validate_formats=True,
+            formats={"date-time": _is_datetime_compiled},
         ),
-        data_fast={
-            event_type: _CanonicalValidator(
-                inline_refs(data_schemas[event_type], EVENT_DATA_SCHEMA, registry),
-                format_checker=_FORMATS,
-            )
-            for event_type in event_types
-        },
         free_text={
             event_type: tuple(
                 sorted(
@@ -162,23 +182,46 @@ def registry() -> Registry[Any]:
 def validate_event(doc: object) -> None:
     """Raise RecordInvalid for the best error of a canonical event, else return None."""
     schemas = _schemas()
-    if isinstance(doc, dict):
-        # Any JSON value may stand where the type belongs (an object, an array): strings only.
-        event_type = doc.get("type")
-        data_validator = schemas.data_fast.get(event_type) if isinstance(event_type, str) else None
-        if (
-            data_validator is not None
-            and schemas.envelope_fast.is_valid(doc)
-            and data_validator.is_valid(doc["data"])
-        ):
-            _check_usccs(doc)
-            check_storable(doc)
-            _check_personal_data(doc, schemas.free_text[str(event_type)])
-            return
+    # The compiled validator counts 1.0 as an integer, as JSON Schema does; a document with a
+    # float (never signable anyway) is left to the reference, which does not.
+    if isinstance(doc, dict) and compiled_event_valid(doc):
+        _check_usccs(doc)
+        check_storable(doc)
+        _check_personal_data(doc, schemas.free_text[str(doc["type"])])
+        return
+    validate_event_reference(doc)
+
+
+def compiled_event_valid(doc: object) -> bool:
+    """The compiled validator's verdict on the event schema (no checks beyond the schema)."""
+    return not _holds_float(doc) and _schemas().event_compiled.is_valid(doc)
+
+
+def reference_event_valid(doc: object) -> bool:
+    """The reference validator's verdict on the event schema (no checks beyond the schema)."""
+    return bool(_schemas().event.is_valid(cast(Any, doc)))
+
+
+def validate_event_reference(doc: object) -> None:
+    """validate_event with the reference `jsonschema` alone (the benchmark's baseline)."""
+    schemas = _schemas()
     _validate(schemas.event, doc)
     check_storable(doc)
     if isinstance(doc, dict):
         _check_personal_data(doc, schemas.free_text.get(str(doc["type"]), ()))
+
+
+def _holds_float(node: object) -> bool:
+    pending = [node]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, float):
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def validate_personal(doc: object) -> None:
