@@ -13,6 +13,8 @@ from hub.http.middlewares import request_context_middleware
 from hub.http.problems import problem_middleware
 from hub.http.ratelimit import RateLimiter
 from hub.http.signatures import signature_middleware
+from hub.metrics.middleware import metrics_middleware
+from hub.metrics.resources import metrics_ctx
 from hub.platforms.resources import platforms_ctx
 from hub.platforms.sync.resources import sync_ctx
 from hub.privacy.resources import privacy_ctx
@@ -27,7 +29,12 @@ from hub.trust.resources import trust_ctx
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[request_context_middleware, problem_middleware, signature_middleware],
+        middlewares=[
+            request_context_middleware,
+            metrics_middleware,
+            problem_middleware,
+            signature_middleware,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
@@ -50,6 +57,7 @@ def create_app(settings: Settings) -> web.Application:
             feeds_ctx,
             webhooks_ctx,
             stats_ctx,
+            metrics_ctx,
         ]
     )
     app.on_shutdown.append(close_streams_on_shutdown)
