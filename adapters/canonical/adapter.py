@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from adapters.base import canonical
@@ -14,9 +13,10 @@ from adapters.base.contract import (
     NativeRef,
     ParseResult,
 )
+from adapters.base.package_data import package_dir
 from adapters.canonical import const
 
-_PACKAGE = Path(__file__).parent
+_PACKAGE = package_dir("adapters.canonical")
 
 
 class CanonicalAdapter:

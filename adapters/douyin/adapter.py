@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from adapters.base.codes import CodeReader
@@ -22,6 +21,7 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.package_data import package_dir
 from adapters.base.paging import Page, after_page, checked_size, window_query
 from adapters.base.render import case_native_ids, case_order_id, native_content
 from adapters.douyin import const
@@ -32,7 +32,7 @@ class DouyinAdapter(RecordAdapter):
     """Douyin shop after-sales; ids above 2^53 arrive as bare numbers and become strings."""
 
     def __init__(self) -> None:
-        self.info = AdapterInfo.from_manifest(Path(__file__).parent)
+        self.info = AdapterInfo.from_manifest(package_dir("adapters.douyin"))
 
     def is_page(self, payload: Mapping[str, Any]) -> bool:
         return is_page(payload)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from adapters.base.codes import CodeReader
@@ -19,6 +18,7 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.package_data import package_dir
 from adapters.base.paging import Page
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.jd import const
@@ -34,7 +34,7 @@ class JdAdapter(RecordAdapter):
                 f"amount_unit must be one of {sorted(const.AMOUNT_UNITS)}, not {amount_unit!r}"
             )
         self.amount_unit = amount_unit
-        self.info = AdapterInfo.from_manifest(Path(__file__).parent)
+        self.info = AdapterInfo.from_manifest(package_dir("adapters.jd"))
 
     def is_page(self, payload: Mapping[str, Any]) -> bool:
         return is_page(payload)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from adapters.base.codes import CodeReader
@@ -19,6 +18,7 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.package_data import package_dir
 from adapters.base.paging import Page
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.kuaishou import const
@@ -29,7 +29,7 @@ class KuaishouAdapter(RecordAdapter):
     """Kuaishou refunds: fen amounts, millisecond times, which are refused before 2000."""
 
     def __init__(self) -> None:
-        self.info = AdapterInfo.from_manifest(Path(__file__).parent)
+        self.info = AdapterInfo.from_manifest(package_dir("adapters.kuaishou"))
 
     def is_page(self, payload: Mapping[str, Any]) -> bool:
         return is_page(payload)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from adapters.base.codes import CodeReader
@@ -23,6 +22,7 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.package_data import package_dir
 from adapters.base.paging import (
     Page,
     after_page,
@@ -40,7 +40,7 @@ class PinduoduoAdapter(RecordAdapter):
     """Pinduoduo after-sales; the list and detail calls disagree on units, so shape decides."""
 
     def __init__(self) -> None:
-        self.info = AdapterInfo.from_manifest(Path(__file__).parent)
+        self.info = AdapterInfo.from_manifest(package_dir("adapters.pinduoduo"))
 
     def is_page(self, payload: Mapping[str, Any]) -> bool:
         return const.PULL_RESPONSE_KEY in payload or const.DETAIL_RESPONSE_KEY in payload

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from adapters.base.codes import CodeReader
@@ -22,6 +21,7 @@ from adapters.base.convert import (
 )
 from adapters.base.errors import AdapterError
 from adapters.base.lifecycle import UNKNOWN, NativeRecord, RecordAdapter
+from adapters.base.package_data import package_dir
 from adapters.base.paging import Page, after_page, checked_size, count, flag, walk, window_query
 from adapters.base.render import case_native_ids, case_order_id, native_content, topic_name
 from adapters.taobao import const
@@ -32,7 +32,7 @@ class TaobaoAdapter(RecordAdapter):
     """Taobao and Tmall as one platform code; `shop_type` tells them apart where it is sent."""
 
     def __init__(self) -> None:
-        self.info = AdapterInfo.from_manifest(Path(__file__).parent)
+        self.info = AdapterInfo.from_manifest(package_dir("adapters.taobao"))
 
     def is_page(self, payload: Mapping[str, Any]) -> bool:
         return is_page(payload)

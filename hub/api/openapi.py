@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 from typing import Any
 from urllib.parse import urljoin
 
@@ -24,7 +24,8 @@ from aiohttp import web
 from hub.http.cacheable import respond_cacheable
 from hub.records.validate import SCHEMA_BASE, schema_path
 
-DOCUMENT_PATH = Path(__file__).with_name("openapi.json")
+# Package data of hub.api, read through importlib.resources so an installed wheel finds it.
+DOCUMENT = resources.files("hub.api").joinpath("openapi.json")
 SCHEMA_COMPONENTS = "#/components/schemas/"
 # A bundled schema keeps neither: the document's `jsonSchemaDialect` is its dialect, and an `$id`
 # would make the schema a resource of its own, against which local references would resolve.
@@ -116,7 +117,7 @@ def _schemas() -> dict[str, Mapping[str, Any]]:
 @functools.cache
 def api_description() -> ApiDescription:
     schemas = _schemas()
-    document = bundle(json.loads(DOCUMENT_PATH.read_bytes()), schemas)
+    document = bundle(json.loads(DOCUMENT.read_bytes()), schemas)
     body = json.dumps(document, ensure_ascii=False, indent=2).encode()
     return ApiDescription(
         document=document,
