@@ -21,11 +21,14 @@ if TYPE_CHECKING:
 
 
 def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.ops.logs import configure_logging
     from hub.retention.policy import expires_at, retention_cutoff
     from hub.retention.progress import ProgressReporter
     from hub.retention.run import expired_parts, run_retention
     from hub.store.retention import Erasure, RetentionStore
 
+    # Logs go to stderr, so stdout holds only the listing or the summary.
+    configure_logging(settings.log_format, settings.log_level)
     now = datetime.now(UTC)
     years = settings.retention_years
 

@@ -73,7 +73,7 @@ async def run_retention(
         erased += len(erasures)
         done += len(page)
         # Ids and counts only: nothing of a personal part is ever logged.
-        log.info("retention_batch_erased", run_id=str(run_id), erased=len(erasures), done=done)
+        log.debug("retention_batch_erased", run_id=str(run_id), erased=len(erasures), done=done)
         if on_erased is not None:
             on_erased(erasures)
         if progress is not None:
