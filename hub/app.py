@@ -15,6 +15,7 @@ from hub.http.ratelimit import RateLimiter
 from hub.http.signatures import signature_middleware
 from hub.metrics.middleware import metrics_middleware
 from hub.metrics.resources import metrics_ctx
+from hub.ops_page.setup import setup_ops_page
 from hub.platforms.resources import platforms_ctx
 from hub.platforms.sync.resources import sync_ctx
 from hub.privacy.resources import privacy_ctx
@@ -62,4 +63,5 @@ def create_app(settings: Settings) -> web.Application:
     )
     app.on_shutdown.append(close_streams_on_shutdown)
     setup_routes(app)
+    setup_ops_page(app)
     return app

@@ -1,0 +1,1 @@
+"""The operator page /ops: login, the live picture of every participant, and a few actions."""
