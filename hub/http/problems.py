@@ -11,6 +11,7 @@ from aiohttp import web
 
 from hub.http.body import UploadAborted
 from hub.http.keys import REQUEST_ID
+from hub.metrics.instruments import count_problem
 from hub.problems import (
     CONTENT_TYPE,
     BadRequest,
@@ -107,6 +108,7 @@ def _from_http_exception(request: web.Request, err: web.HTTPException) -> Proble
 
 
 def render(problem: Problem, request_id: str | None) -> web.Response:
+    count_problem(problem)
     response = web.Response(
         status=problem.status,
         body=orjson.dumps(problem.body(request_id)),

@@ -25,6 +25,7 @@ import structlog
 
 from hub.clock import Clock, system_clock
 from hub.crypto.receipts import receipt_leaf
+from hub.metrics.instruments import observe_group_commit
 from hub.problems import (
     EventIdReused,
     IdConflict,
@@ -296,7 +297,7 @@ class EventStore:
                     except TimeoutError:
                         break
                 group = self._take_group()
-                await self._commit_group(group)
+                await observe_group_commit(self._commit_group, group)
             except BaseException:
                 # The writer is going down (a bug, or cancellation): no caller may wait forever.
                 for item in group:

@@ -41,6 +41,7 @@ from hub.feeds.webhooks.guard import (
     system_resolver,
 )
 from hub.feeds.webhooks.sealing import SecretUnavailable, open_secret
+from hub.metrics.instruments import webhook_delivered, webhook_failed
 from hub.privacy.keyfile import MasterKeys
 from hub.services.decisions import actor_of
 from hub.store.feed import FeedItem
@@ -253,6 +254,7 @@ class WebhookWorker:
                     return delivered > 0
                 run.cursor = run.last_sent = item.position
                 delivered += 1
+                webhook_delivered()
             if run.cursor > run.stored and not await self._advance(run):
                 return delivered > 0
             # More may have committed meanwhile: keep the lease and look again (an empty page
@@ -342,6 +344,7 @@ class WebhookWorker:
             status=status,
             error=error[:200],
         )
+        webhook_failed(status, attempt.error, state)
         log.info(
             "webhook_delivery_failed",
             subscription=subscription.id,
