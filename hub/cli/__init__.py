@@ -17,11 +17,13 @@ from hub.cli import (
     feed,
     hub_key,
     keys,
+    operators,
     participants,
     personal,
     retention,
     send,
     stats,
+    status,
     sweep,
     sync,
     witness,
@@ -125,6 +127,8 @@ def _register_extensions(commands: argparse._SubParsersAction[argparse.ArgumentP
         stats.register,
         complaints.register,
         feed.register,
+        operators.register,
+        status.register,
     ):
         register(commands)
 
