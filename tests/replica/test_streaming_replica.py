@@ -14,12 +14,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from hub.feeds import longpoll
+from hub.feeds import longpoll, sse
 from hub.feeds.pages import read_page
 from hub.settings import Settings
 from hub.stats.resources import STATS_WORKER
 from hub.store.resources import POOL, READ_POOL
 from tests.feeds._cast import filed, note
+from tests.feeds._sse import sse_frames
 from tests.replica.cluster import Cluster, streaming_cluster
 
 pytestmark = pytest.mark.slow
@@ -71,6 +72,14 @@ async def _replayed_to(replica: asyncpg.Connection, position: int, timeout_s: fl
     async with asyncio.timeout(timeout_s):
         while await replica.fetchval("SELECT coalesce(max(position), 0) FROM events") < position:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+
+
+async def _first_streamed(reader: Any, client: TestClient, *, last_event_id: int) -> int | None:
+    """The position of the first event an SSE stream resumed at `last_event_id` sends."""
+    async for frame in sse_frames(reader, client.session, last_event_id=last_event_id):
+        if frame.id is not None:
+            return frame.id
+    return None
 
 
 def _cid() -> str:
@@ -133,18 +142,22 @@ async def test_reads_lag_with_the_replica_and_a_cursor_never_goes_back(
         return await read_page(*args, **kwargs)
 
     monkeypatch.setattr(longpoll, "read_page", counted)
+    monkeypatch.setattr(sse, "read_page", counted)
     waiting = asyncio.create_task(bureau.get_feed(after=two, wait=20))
     behind = asyncio.create_task(operator.get_feed(after=one, wait=20))
+    streamed = asyncio.create_task(_first_streamed(bureau, client, last_event_id=two))
     await asyncio.sleep(0.5)
     assert not waiting.done()
     assert not behind.done()
-    assert page_reads <= 4, page_reads  # one read each on arrival, none while replay is paused
+    assert not streamed.done()
+    assert page_reads <= 6, page_reads  # one read each on arrival, none while replay is paused
     await replica.execute("SELECT pg_wal_replay_resume()")
     page = await asyncio.wait_for(waiting, 10)
     assert [i["position"] for i in page["items"]] == [three]
     assert page["next"] == three
     page = await asyncio.wait_for(behind, 10)
     assert [i["position"] for i in page["items"]] == [two, three]
+    assert await asyncio.wait_for(streamed, 10) == three  # SSE resumes after its Last-Event-ID
 
     await _replayed_to(replica, three)
     listed = await operator.call("GET", "/v1/complaints")
