@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from hub.clock import clock_of
+from hub.clock import Clock, clock_of
 from hub.feeds.resources import FEEDS
 from hub.feeds.webhooks import payload
 from hub.feeds.webhooks.delivery import Guard, WebhookWorker
@@ -31,6 +31,9 @@ WEBHOOK_GUARD: web.AppKey[Guard] = web.AppKey("webhook_guard")
 WEBHOOK_WORKER: web.AppKey[WebhookWorker] = web.AppKey("webhook_worker")
 # Set before start-up by tests and benchmarks only: how target host names are resolved.
 WEBHOOK_RESOLVER: web.AppKey[Resolver] = web.AppKey("webhook_resolver")
+# Set before start-up where the hub's clock is simulated (the demo runs days in seconds): leases
+# and retries are about the receiver's real time. Unset, they follow the hub's clock.
+WEBHOOK_CLOCK: web.AppKey[Clock] = web.AppKey("webhook_clock")
 
 
 async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -49,7 +52,7 @@ async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
         guard,
         signer=lambda: app[HUB_SIGNER],
         master_keys=app[MASTER_KEYS].with_version,
-        now=clock_of(app),
+        now=app.get(WEBHOOK_CLOCK, clock_of(app)),
         source=settings.public_urls[0] if settings.public_urls else payload.DEFAULT_SOURCE,
     )
     app[SUBSCRIPTIONS] = store
