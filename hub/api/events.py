@@ -9,8 +9,9 @@ from aiohttp import web
 from hub.crypto.receipts import rfc3339
 from hub.http.body import request_json
 from hub.http.keys import ACTOR, EVIDENCE
-from hub.services.intake import accept_event
+from hub.services.intake import accept_event, pipeline_for
 from hub.services.resources import CHECKS
+from hub.settings import SETTINGS
 from hub.store.events import Appended
 from hub.store.resources import EVENT_STORE
 
@@ -27,11 +28,13 @@ def appended_json(appended: Appended) -> dict[str, Any]:
 
 
 async def post_event(request: web.Request) -> web.Response:
+    pipeline = pipeline_for(request.app[SETTINGS].baseline_mode)
     appended = await accept_event(
         request.app[EVENT_STORE],
         request.app[CHECKS],
         request[ACTOR],
-        request_json(request),
+        request_json(request, pipeline.parse),
         request[EVIDENCE],
+        pipeline,
     )
     return web.json_response(appended_json(appended), status=200 if appended.duplicate else 201)

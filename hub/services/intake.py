@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from hub.crypto.jcs import canonical_json, check_signable
 from hub.domain.breaches import is_hub_event_id
+from hub.http.body import loads_stdlib, loads_unique
 from hub.problems import EventIdReused, IdConflict, InvalidRecord
-from hub.records.validate import validate_event
+from hub.records.validate import validate_event, validate_event_reference
 from hub.services.decisions import CaseChecks
 from hub.services.records import invalid_record_problems
 from hub.store.events import Appended, EventStore, PendingEvent
@@ -39,13 +42,55 @@ def canonical_event(doc: Any) -> bytes:
     return canonical_json(doc)
 
 
+def _canonical_rfc8785(doc: Any) -> bytes:
+    import rfc8785  # the benchmark's baseline only; a bench/test dependency
+
+    with invalid_record_problems():
+        check_signable(doc)
+    return bytes(rfc8785.dumps(doc))
+
+
+@dataclasses.dataclass(frozen=True)
+class Pipeline:
+    """The steps from a body to a pending event, each callable on its own (a batch reuses them):
+    parse, then (after the signature) validate and canonicalise, then append."""
+
+    parse: Callable[[bytes], Any]
+    validate: Callable[[Any], None]
+    canonical: Callable[[Any], bytes]
+    # Recompute the canonical bytes for the digest rather than reuse those stored (baseline).
+    recompute: bool = False
+
+
+# The hub's pipeline: one orjson parse that also refuses repeated names, the compiled validator,
+# canonical bytes computed once per event and reused for the receipt, leaf and idempotency.
+FAST = Pipeline(parse=loads_unique, validate=validate_event, canonical=canonical_event)
+# The benchmark's baseline (COMPLAINT_HUB_BASELINE_MODE): the standard json module, the reference
+# `jsonschema`, canonical JSON recomputed with the `rfc8785` package at each use.
+BASELINE = Pipeline(
+    parse=loads_stdlib,
+    validate=validate_event_reference,
+    canonical=_canonical_rfc8785,
+    recompute=True,
+)
+
+
+def pipeline_for(baseline_mode: bool) -> Pipeline:
+    return BASELINE if baseline_mode else FAST
+
+
 def build_pending(
-    doc: Any, actor: str, evidence: Evidence | None, *, by_hub: bool = False
+    doc: Any,
+    actor: str,
+    evidence: Evidence | None,
+    *,
+    by_hub: bool = False,
+    pipeline: Pipeline = FAST,
 ) -> PendingEvent:
     """The pending event of a schema-valid document; `by_hub` for the hub's own events only."""
-    body = canonical_event(doc)
+    body = pipeline.canonical(doc)
     with invalid_record_problems():
-        validate_event(doc)
+        pipeline.validate(doc)
     if not by_hub and is_hub_event_id(doc["event_id"]):
         raise InvalidRecord(
             "/event_id: UUID version 8 is reserved for the events the hub records itself; "
@@ -61,7 +106,9 @@ def build_pending(
         actor=actor,
         occurred_at=datetime.fromisoformat(doc["occurred_at"]),
         body=body,
-        event_sha256=hashlib.sha256(body).digest(),
+        event_sha256=hashlib.sha256(
+            pipeline.canonical(doc) if pipeline.recompute else body
+        ).digest(),
         evidence=evidence,
     )
 
@@ -85,9 +132,10 @@ async def accept_event(
     participant: Participant,
     doc: Any,
     evidence: Evidence,
+    pipeline: Pipeline = FAST,
 ) -> Appended:
     """Append one signed event, or answer a retry with what was appended the first time."""
-    pending = build_pending(doc, participant.participant_id, evidence)
+    pending = build_pending(doc, participant.participant_id, evidence, pipeline=pipeline)
     # Idempotency before anything else: a retry after a lost response gets its receipt even
     # when later events have moved the case on since.
     stored = await store.get_by_event_id(pending.event_id)
