@@ -8,6 +8,7 @@ import asyncpg
 from aiohttp import web
 
 from hub.problems import NotReady
+from hub.records.validate import registry
 from hub.settings import SETTINGS
 from hub.store.migrate import pending_migrations
 from hub.store.replica import replica_report
@@ -20,6 +21,11 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    try:
+        registry()  # loaded once, then cached: later probes cost nothing
+    except Exception as err:
+        # Without its schemas the hub refuses every event; a load balancer must not send any.
+        raise NotReady(f"the schemas cannot be loaded: {type(err).__name__}: {err}") from err
     pool = request.app.get(POOL)
     if pool is None:
         raise NotReady("the database pool is not open yet")
