@@ -9,12 +9,16 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.privacy.keyfile import MasterKeys, load_master_keys, master_key_path
+from hub.privacy.rewrap import PersonalRewrap
 from hub.settings import SETTINGS
 from hub.store.personal import PersonalStore
+from hub.store.personal_keys import PersonalKeyStore
 from hub.store.resources import POOL
 from hub.supervisor import SUPERVISOR
 
 _REFRESH_S = 30
+# How often each hub looks for parts still sealed under an older master key version.
+_REWRAP_S = 60
 
 
 class MasterKeySource:
@@ -37,6 +41,7 @@ class MasterKeySource:
 
 MASTER_KEYS: web.AppKey[MasterKeySource] = web.AppKey("master_keys")
 PERSONAL_PARTS: web.AppKey[PersonalStore] = web.AppKey("personal_parts")
+PERSONAL_REWRAP: web.AppKey[PersonalRewrap] = web.AppKey("personal_rewrap")
 
 
 async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -48,9 +53,19 @@ async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
     source = MasterKeySource(path, keys)
     app[MASTER_KEYS] = source
     app[PERSONAL_PARTS] = PersonalStore(app[POOL])
+    rewrap = PersonalRewrap(PersonalKeyStore(app[POOL]), source)
+    app[PERSONAL_REWRAP] = rewrap
 
     # On failure keep the keys in hand, and log only the error's type: never the file's contents.
-    async with app[SUPERVISOR].repeating(
-        "master-key-refresh", _REFRESH_S, source.reload, describe=lambda err: type(err).__name__
+    supervisor = app[SUPERVISOR]
+    async with (
+        supervisor.repeating(
+            "master-key-refresh", _REFRESH_S, source.reload, describe=lambda err: type(err).__name__
+        ),
+        # Re-sealing after a rotation runs while the hub serves; a failure (an old version taken
+        # out of the key file too early) shows in readiness and is retried.
+        supervisor.repeating(
+            "personal-rewrap", _REWRAP_S, rewrap.run_once, describe=lambda err: type(err).__name__
+        ),
     ):
         yield

@@ -74,3 +74,24 @@ def open_evidence(
 ) -> bytes:
     data_key = unwrap_data_key(keys, complaint_id, key)
     return decrypt(data_key, complaint_id, _EVIDENCE, key.key_version, evidence)
+
+
+def reseal(keys: MasterKeys, complaint_id: str, sealed: SealedPersonal) -> SealedPersonal:
+    """The same part and evidence under a fresh data key wrapped by the current master key.
+
+    The associated data of every ciphertext names the master key version, so re-wrapping the old
+    data key alone would leave the ciphertexts unreadable: both are sealed again. The salt travels
+    inside the plaintext, so the commitment is unchanged.
+    """
+    data_key = unwrap_data_key(keys, complaint_id, sealed.key)
+    old_version = sealed.key.key_version
+    personal = decrypt(data_key, complaint_id, _PERSONAL, old_version, sealed.personal)
+    evidence = decrypt(data_key, complaint_id, _EVIDENCE, old_version, sealed.evidence)
+    new_key, wrapped = new_data_key(keys, complaint_id)
+    version = wrapped.key_version
+    return SealedPersonal(
+        key=wrapped,
+        personal=encrypt(new_key, complaint_id, _PERSONAL, version, personal),
+        evidence=encrypt(new_key, complaint_id, _EVIDENCE, version, evidence),
+        commitment=sealed.commitment,
+    )
