@@ -131,7 +131,9 @@ async def test_every_ops_answer_carries_the_security_headers(
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert response.headers["Cache-Control"] == "no-store"
     page = await answers[-2].text()
-    assert "<script>" not in page and "style=" not in page and " on" + "click" not in page
+    assert "<script>" not in page
+    assert "style=" not in page
+    assert " onclick" not in page
     assert '<script src="/ops/static/ops.js" defer></script>' in page
     assert [r.status for r in answers] == [200, 200, 404, 401, 200, 404]
 
