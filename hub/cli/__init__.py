@@ -22,6 +22,7 @@ from hub.cli import (
     personal,
     retention,
     send,
+    serve,
     stats,
     status,
     sweep,
@@ -38,28 +39,9 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from aiohttp import web
+    from hub.cli.serve import serve_command
 
-    from hub.app import create_app
-    from hub.http.server import serve
-    from hub.ops.logs import configure_logging
-
-    configure_logging(settings.log_format, settings.log_level)
-    app = create_app(settings)
-    url = f"http://{settings.host}:{settings.port}"
-    database = (
-        "embedded PostgreSQL in " + str(settings.data_dir) if settings.embedded else "PostgreSQL"
-    )
-
-    async def announce(_: web.Application) -> None:
-        print(f"complaint-hub {__version__} listening on {url} ({database})", flush=True)
-
-    app.on_startup.append(announce)
-    # SIGTERM and SIGINT stop it gracefully: the listener closes, in-flight requests get up to
-    # shutdown_timeout_s to finish, then the cleanup contexts close. The listener caps open
-    # connections (hub/http/server.py).
-    asyncio.run(serve(app, settings))
-    return 0
+    return serve_command(args, settings)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
+        if name == "serve":
+            serve.add_arguments(sub)
     _register_extensions(commands)
     return parser
 

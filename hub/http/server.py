@@ -76,8 +76,12 @@ class ConnectionCap:
 class Listener:
     """The app listening on host:port behind the connection cap; `close` stops it gracefully."""
 
-    def __init__(self, app: web.Application, settings: Settings) -> None:
+    def __init__(
+        self, app: web.Application, settings: Settings, *, reuse_port: bool = False
+    ) -> None:
         self._settings = settings
+        # One of several worker processes sharing the port (hub/http/workers.py).
+        self._reuse_port = reuse_port
         self._runner = web.AppRunner(
             app,
             access_log=None,
@@ -100,7 +104,13 @@ class Listener:
         self.cap = ConnectionCap(server, self._settings.max_connections)
         loop = asyncio.get_running_loop()
         self._listening = await loop.create_server(
-            self.cap, host, port, reuse_address=True, backlog=128
+            self.cap,
+            host,
+            port,
+            reuse_address=True,
+            reuse_port=self._reuse_port or None,
+            # Room for a burst of new connections while the loop is busy with requests.
+            backlog=1024,
         )
         sockets = self._listening.sockets
         return int(sockets[0].getsockname()[1]) if sockets else port
@@ -116,14 +126,14 @@ class Listener:
             await self._listening.wait_closed()
 
 
-async def serve(app: web.Application, settings: Settings) -> None:
+async def serve(app: web.Application, settings: Settings, *, reuse_port: bool = False) -> None:
     """Run until SIGTERM or SIGINT, then stop gracefully."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    listener = Listener(app, settings)
+    listener = Listener(app, settings, reuse_port=reuse_port)
     try:
         await listener.start(settings.host, settings.port)
         await stop.wait()

@@ -1,0 +1,65 @@
+"""`complaint-hub serve`: the hub in this process, or in N worker processes sharing the port."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from hub import __version__
+from hub.settings import Settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="hub processes sharing the port (SO_REUSEPORT); default: the number of cores",
+    )
+    # Set by the parent of several workers on each of them.
+    parser.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+
+
+def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.ops.logs import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    database = (
+        "embedded PostgreSQL in " + str(settings.data_dir) if settings.embedded else "PostgreSQL"
+    )
+    workers = max(1, int(getattr(args, "workers", 1) or 1))
+    if workers > 1:
+        from hub.http.workers import run_workers
+        from hub.store.embedded import start_embedded
+
+        def announce(port: int) -> None:
+            print(
+                f"complaint-hub {__version__} listening on http://{settings.host}:{port} "
+                f"({database}, {workers} workers)",
+                flush=True,
+            )
+
+        return run_workers(settings, workers, announce=announce, start_embedded=start_embedded)
+    return _serve_here(settings, database, reuse_port=bool(getattr(args, "reuse_port", False)))
+
+
+def _serve_here(settings: Settings, database: str, *, reuse_port: bool) -> int:
+    from aiohttp import web
+
+    from hub.app import create_app
+    from hub.http.server import serve
+
+    app = create_app(settings)
+    url = f"http://{settings.host}:{settings.port}"
+
+    async def announce(_: web.Application) -> None:
+        if not reuse_port:  # a worker: the parent announces the port once
+            print(f"complaint-hub {__version__} listening on {url} ({database})", flush=True)
+
+    app.on_startup.append(announce)
+    # SIGTERM and SIGINT stop it gracefully: the listener closes, in-flight requests get up to
+    # shutdown_timeout_s to finish, then the cleanup contexts close. The listener caps open
+    # connections (hub/http/server.py).
+    asyncio.run(serve(app, settings, reuse_port=reuse_port))
+    return 0
