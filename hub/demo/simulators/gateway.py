@@ -3,6 +3,9 @@
 A subclass keeps the platform's records and says how one query is answered (`answer`); this
 base signs the answer with the platform's key (RFC 9421 response signature bound to the hub's
 request), or leaves it unsigned or signs it with a wrong key when `signing` says so.
+
+With `stamp_as_request`, the answer's `created` is the hub's request's own: the demo's clock runs
+days per real second, so any later reading of it would fall outside the hub's skew window.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.crypto import MessageView, sign_response
+from hub.crypto.errors import SignatureError
 from hub.crypto.keys import generate_private_key
+from hub.crypto.signature_input import parse_signatures
 
 Signing = Literal["valid", "unsigned", "wrong_key"]
 
@@ -43,6 +48,7 @@ class SignedGateway:
         self.kid = kid
         self._clock = clock
         self.signing: Signing = "valid"
+        self.stamp_as_request = False
         self.queries: list[ServedQuery] = []
 
     def answer(self, params: dict[str, str]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
@@ -76,7 +82,19 @@ class SignedGateway:
                     ),
                     private_key=key,
                     kid=self.kid,
-                    created=self.epoch(),
+                    created=self._created(request),
                 )
             )
         return web.Response(body=body, headers=headers)
+
+    def _created(self, request: web.Request) -> int:
+        if self.stamp_as_request:
+            try:
+                signed = parse_signatures(
+                    request.headers.get("Signature-Input"), request.headers.get("Signature")
+                )[0].params.created
+            except SignatureError:
+                signed = None
+            if signed is not None:
+                return signed
+        return self.epoch()

@@ -19,8 +19,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.sdk.client import HubClient, Response
 from hub.demo.simulators.traffic import JD_PATHS, yuan
+from hub.sdk.client import HubClient, Response
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROUTED = "complaint_hub_ComplaintRouted"
