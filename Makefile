@@ -8,7 +8,7 @@ STAMP_TEST := $(VENV)/.installed-test
 # nothing of the project; only that one is filtered, so a real packaging warning still shows.
 EDITABLE_ENV := PYTHONWARNINGS="ignore:Editable installation:UserWarning"
 
-.PHONY: run test chaos bench lint check clean
+.PHONY: run demo test chaos bench lint check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ $(STAMP_TEST): setup.cfg setup.py pyproject.toml | $(BIN)/python
 
 run: $(STAMP_RUN)
 	$(BIN)/complaint-hub serve
+
+# The Hangzhou model live: a Double-11 night on the embedded database, then /ops and /reports.
+demo: $(STAMP_RUN)
+	$(BIN)/complaint-hub demo --linger $(DEMO_ARGS)
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
