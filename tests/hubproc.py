@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,9 @@ def wait_ready(url: str, timeout_s: float = 30.0) -> None:
 
 
 @contextlib.contextmanager
-def hub_process(env: Mapping[str, str], log_path: Path) -> Iterator[str]:
+def hub_process(
+    env: Mapping[str, str], log_path: Path, *, serve_args: Sequence[str] = ()
+) -> Iterator[str]:
     """A `complaint-hub serve` child process; yields its base URL, stops it with SIGTERM."""
     port = free_port()
     child_env = {
@@ -48,7 +50,7 @@ def hub_process(env: Mapping[str, str], log_path: Path) -> Iterator[str]:
     }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", "serve"],
+            [sys.executable, "-m", "hub.cli", "serve", *serve_args],
             env=child_env,
             stdout=log,
             stderr=log,
