@@ -15,6 +15,7 @@ import structlog
 from aiohttp import web
 
 from hub.clock import clock_of
+from hub.feeds.webhooks.resources import WEBHOOK_WORKER
 from hub.ops_page import render
 from hub.ops_page.auth import COOKIE, COOKIE_PATH, Authenticated, check_csrf
 from hub.ops_page.resources import OPERATOR_AUTH, OPS_STORE, OVERVIEW, SYNC_TARGETS
@@ -159,6 +160,7 @@ async def post_enable_endpoint(request: web.Request) -> web.Response:
             raise NotFound(f"no webhook endpoint {subscription_id}")
         raise BadRequest(f"webhook endpoint {subscription_id} is not disabled")
     log.info("ops_endpoint_enabled", operator=found.operator, subscription=subscription_id)
+    request.app[WEBHOOK_WORKER].wake()  # deliver what waits now, not at the next idle poll
     raise back
 
 
@@ -177,6 +179,7 @@ async def post_replay_endpoint(request: web.Request) -> web.Response:
     log.info(
         "ops_endpoint_replayed", operator=found.operator, subscription=subscription_id, after=after
     )
+    request.app[WEBHOOK_WORKER].wake()
     raise back
 
 
