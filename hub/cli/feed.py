@@ -32,6 +32,9 @@ def _follow(args: argparse.Namespace, settings: Settings) -> int:
             print(_line(item, args.json), flush=True)
             seen += 1
             if args.count is not None and seen >= args.count:
+                # Printed is finished with: keep it, or the next run would print it again.
+                if cursor_store is not None:
+                    cursor_store.save(item["position"])
                 break
         return seen
 
