@@ -6,38 +6,20 @@ decides once, when its first metric is made, whether to write values there). Eac
 its own files; a scrape answered by any process reads them all. Counters and histograms add up
 across processes, dead ones included; each gauge names how live processes combine
 (hub/metrics/instruments.py), and a process that exits marks itself dead so its live gauges go.
+
+`complaint-hub serve --workers N` names a fresh directory for its workers before it starts them
+(hub/http/workers.py); each worker is a new interpreter, so the variable is set before the
+library makes its first metric.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, multiprocess, values
+from prometheus_client import CollectorRegistry, multiprocess
 
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-
-
-def prepare_directory(path: Path) -> None:
-    """Empty `path` (creating it) and name it in the environment, for the worker processes.
-
-    Call it in the parent before any worker starts, and before this process imports the hub's
-    modules if workers are forked from it: files of an earlier run would be added to this one's
-    counters, and a process whose instruments already exist keeps them in its own memory.
-    """
-    if "hub.metrics.instruments" in sys.modules and values.ValueClass is values.MutexValue:
-        raise RuntimeError(
-            "prepare_directory must run before the hub's modules are imported: this process "
-            "already keeps its metrics in memory, so forked workers could not share theirs"
-        )
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    # Read by prometheus-client in every process started from here on.
-    os.environ[VARIABLE] = str(path)
-    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
 
 def directory() -> Path | None:

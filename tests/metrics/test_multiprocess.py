@@ -13,7 +13,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.crypto.keys import generate_private_key, public_key_raw
-from hub.metrics import multiprocess
 from hub.sdk.client import HubClient
 from hub.store.participants import Participant, ParticipantStore
 from tests.conftest import example
@@ -105,16 +104,3 @@ async def test_every_worker_scrape_counts_all_workers_and_a_stopped_worker_leave
     left = {p.name for p in shared.iterdir()}
     assert not any(name.startswith(("gauge_livesum_", "gauge_livemax_")) for name in left)
     assert any(name.startswith("counter_") for name in left)
-
-
-def test_preparing_the_directory_after_the_instruments_exist_is_refused(tmp_path: Path) -> None:
-    # This test process made its instruments in memory: forked workers could not share them.
-    kept = tmp_path / "kept"
-    kept.mkdir()
-    (kept / "counter_1.db").write_bytes(b"x")
-
-    with pytest.raises(RuntimeError, match="before the hub's modules are imported"):
-        multiprocess.prepare_directory(kept)
-
-    assert (kept / "counter_1.db").exists()
-    assert multiprocess.directory() is None
