@@ -123,7 +123,9 @@ async def post_login(request: web.Request) -> web.Response:
     auth = request.app[OPERATOR_AUTH]
     if not await auth.check_password(request, name, password):
         log.warning("ops_login_failed", operator=name[:64])
-        return _html(render.login_page("Wrong operator name or password."), status=401)
+        if "text/html" in request.headers.get("Accept", ""):  # a browser: the form again
+            return _html(render.login_page("Wrong operator name or password."), status=401)
+        raise Unauthorized("operator-login", "wrong operator name or password")
     token, _ = await auth.open_session(name)
     log.info("ops_login", operator=name)
     response = web.HTTPSeeOther("/ops")

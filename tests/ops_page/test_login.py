@@ -19,8 +19,18 @@ async def test_a_wrong_password_is_refused_and_opens_no_session(
         "/ops/login", data={"name": operator, "password": "not it"}, allow_redirects=False
     )
     assert response.status == 401
-    assert "Wrong operator name or password" in await response.text()
+    problem = await response.json(content_type="application/problem+json")
+    assert problem["type"].endswith("/operator-login")
     assert "ops_session" not in response.cookies
+    # A browser gets the form again, saying why.
+    browser = await client.post(
+        "/ops/login",
+        data={"name": operator, "password": "not it"},
+        headers={"Accept": "text/html"},
+    )
+    assert browser.status == 401
+    assert "Wrong operator name or password" in await browser.text()
+    assert "ops_session" not in browser.cookies
     assert await db.fetchval("SELECT count(*) FROM operator_sessions") == 0
     overview = await client.get("/ops", allow_redirects=False)
     assert (overview.status, overview.headers["Location"]) == (303, "/ops/login")
