@@ -278,3 +278,28 @@ async def test_an_interrupted_run_resumes_where_it_stopped(
     assert (summary.expired, summary.erased) == (2, 2)
     recorded = await store.erasures()
     assert [e.complaint_id for e in recorded] == ids
+
+
+async def test_a_part_never_filed_expires_from_its_own_last_write(
+    app: web.Application, cast: Cast, db: asyncpg.Connection
+) -> None:
+    from hub.retention.run import run_retention
+
+    bureau = await cast("bureau")
+    stale, fresh = sorted(new_complaint_id() for _ in range(2))
+    for complaint_id in (stale, fresh):
+        await bureau.call("PUT", f"/v1/complaints/{complaint_id}/personal", json=PERSONAL)
+    # Written and never filed: no case row, so the part's own last write starts the period.
+    await db.execute(
+        "UPDATE personal_parts SET updated_at = $2 WHERE complaint_id = $1", stale, FOUR_YEARS_AGO
+    )
+    await db.execute(
+        "UPDATE personal_parts SET updated_at = $2 WHERE complaint_id = $1", fresh, TWO_YEARS_AGO
+    )
+    summary = await run_retention(RetentionStore(app[POOL]), NOW, 3)
+    assert summary.erased == 1
+    rows = await db.fetch("SELECT complaint_id, erased_at FROM personal_parts ORDER BY 1")
+    assert [(r["complaint_id"], r["erased_at"] is not None) for r in rows] == [
+        (stale, True),
+        (fresh, False),
+    ]
