@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import warnings
@@ -66,6 +67,22 @@ def _configure(data_dir: Path, port: int, extra: str = "") -> None:
         )
 
 
+def _prepare_system_user() -> None:
+    """What pgserver does before it runs a server as root: its user exists and may run the
+    binaries and read their libraries (a fresh install leaves them root's alone)."""
+    from pgserver.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(_SYSTEM_USER)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+
+
 @contextlib.contextmanager
 def streaming_cluster() -> Iterator[Cluster]:
     """Start a primary and its streaming replica; stop both (immediately) and remove them on
@@ -73,9 +90,7 @@ def streaming_cluster() -> Iterator[Cluster]:
     user: str | None = None
     base = Path(tempfile.mkdtemp(prefix="chr", dir="/tmp"))
     if os.geteuid() == 0:
-        from pgserver.utils import ensure_user_exists
-
-        ensure_user_exists(_SYSTEM_USER)
+        _prepare_system_user()
         user = _SYSTEM_USER
         shutil.chown(base, user, user)
     primary, replica = base / "p", base / "r"
