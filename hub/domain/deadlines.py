@@ -15,13 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from hub.domain.calendar import (
-    DueDate,
-    Excluded,
-    WorkingCalendar,
-    add_calendar_days,
-    add_working_days,
-)
+from hub.domain.calendar import DueDate, Excluded, WorkingCalendar
+from hub.domain.deadlines_index import indexed_calendar_days, indexed_working_days
 from hub.domain.lifecycle import MEDIATION_CLOCK_RUNS, Status
 from hub.domain.roles import Role
 
@@ -39,8 +34,8 @@ class Period:
 
     def ends(self, start: dt.date, calendar: WorkingCalendar, excluded: Excluded = ()) -> DueDate:
         if self.count is DayCount.WORKING:
-            return add_working_days(start, self.days, calendar, excluded)
-        return add_calendar_days(start, self.days, calendar, excluded)
+            return indexed_working_days(start, self.days, calendar, excluded)
+        return indexed_calendar_days(start, self.days, calendar, excluded)
 
 
 class PendingCases(StrEnum):
