@@ -36,7 +36,14 @@ test: $(STAMP_TEST)
 chaos: $(STAMP_TEST)
 	$(BIN)/python -m pytest -q tests/chaos $(PYTEST_ARGS)
 
+# Every benchmark, each figure beside its same-run baseline, collected into bench/results.md.
+BENCH_RESULTS ?= var/bench-results.jsonl
+bench: export BENCH_RESULTS := $(abspath $(BENCH_RESULTS))
 bench: $(STAMP_TEST)
+	mkdir -p $(dir $(BENCH_RESULTS)) && rm -f $(BENCH_RESULTS)
+	$(BIN)/python bench/push.py --events 6000 --concurrency 64
+	$(BIN)/python bench/push.py --rate 1000 --seconds 15
+	$(BIN)/python bench/push.py --rate 2000 --seconds 60 --no-baseline
 	$(BIN)/python bench/append.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/verify.py
@@ -46,6 +53,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/stats.py
 	$(BIN)/python bench/chain_read.py
 	$(BIN)/python bench/sse_idle.py --requests 200
+	$(BIN)/python bench/report.py $(BENCH_RESULTS)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check hub adapters tests bench

@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._pg import bench_database
+from bench._report import emit
 from hub.store.events import EventStore, PendingEvent
 from hub.store.pool import create_pool
 from hub.supervisor import Supervisor
@@ -89,6 +90,7 @@ async def main() -> None:
     print(f"group commit:           {grouped:8.0f} appends/s")
     print(f"one transaction/append: {single:8.0f} appends/s")
     print(f"ratio:                  {grouped / single:8.1f}x")
+    emit("event store appends (group commit vs one transaction each)", grouped, "/s", single)
 
 
 if __name__ == "__main__":
