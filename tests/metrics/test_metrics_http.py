@@ -112,7 +112,16 @@ async def test_database_facts_show_sync_lag_endpoints_and_deadlines(
     client: TestClient, enrol: Enrol, db: asyncpg.Connection
 ) -> None:
     cast = Cast(enrol)
-    await prepare(cast, "bureau", 1)  # a filed complaint: its acceptance deadline runs
+    breached = await prepare(cast, "bureau", 1)  # filed: its acceptance deadline runs
+    await prepare(cast, "bureau", 1)
+    # As the sweeper records it: every deadline of the first case breached.
+    await db.execute(
+        "UPDATE complaints SET snapshot = jsonb_set(snapshot, '{public,deadlines}',"
+        " (SELECT jsonb_agg(d || '{\"breached\": true}') FROM"
+        "  jsonb_array_elements(snapshot #> '{public,deadlines}') AS d))"
+        " WHERE complaint_id = $1",
+        breached.complaint_id,
+    )
     last_success = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     await db.execute(
         "INSERT INTO sync_state (platform, lag_s, last_success_at, consecutive_failures,"
@@ -134,10 +143,10 @@ async def test_database_facts_show_sync_lag_endpoints_and_deadlines(
     )
     assert value(text, "hub_sync_consecutive_failures", platform="jd") == 4
     assert value(text, "hub_webhook_endpoints", owner="bureau.hz", state="disabled") == 1
-    assert value(text, "hub_webhook_backlog_events", owner="bureau.hz", state="disabled") == 1
+    assert value(text, "hub_webhook_backlog_events", owner="bureau.hz", state="disabled") == 2
     assert value(text, "hub_deadlines_open") == 1
-    assert value(text, "hub_deadlines_breached") == 0
-    assert value(text, "hub_feed_position") == 1
+    assert value(text, "hub_deadlines_breached") == 1
+    assert value(text, "hub_feed_position") == 2
     # Labels name platforms, owners, states: nothing from inside a case.
     assert "sub_1" not in text
     assert "x.example" not in text

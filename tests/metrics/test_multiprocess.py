@@ -18,6 +18,7 @@ from hub.store.participants import Participant, ParticipantStore
 from tests.conftest import example
 from tests.hubproc import hub_process
 from tests.metrics._scrape import BEARER, TOKEN, value
+from tests.metrics.test_metrics_http import check_metrics
 
 POOL_SIZE = 3
 FILED = 6
@@ -98,6 +99,8 @@ async def test_every_worker_scrape_counts_all_workers_and_a_stopped_worker_leave
         assert value(text, "hub_events_accepted_total", **accepted) == FILED
         assert value(text, "hub_http_requests_total", route="/v1/events", status="201") == FILED
     assert value(both, "hub_db_pool_connections", state="max") == 2 * POOL_SIZE
+    code, output = await check_metrics(both)
+    assert code == 0, output
     assert any(name.startswith("gauge_livesum_") for name in files)
     # Both workers stopped cleanly and marked themselves dead: their live gauges are gone, what
     # they counted stays for the totals.
