@@ -4,9 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
-# setuptools reports every editable install with an "Editable installation." warning that asks
-# nothing of the project; only that one is filtered, so a real packaging warning still shows.
-EDITABLE_ENV := PYTHONWARNINGS="ignore:Editable installation:UserWarning"
 
 .PHONY: run demo test chaos bench lint check clean
 
@@ -15,11 +12,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP_RUN): setup.cfg setup.py pyproject.toml | $(BIN)/python
-	$(EDITABLE_ENV) $(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
 $(STAMP_TEST): setup.cfg setup.py pyproject.toml | $(BIN)/python
-	$(EDITABLE_ENV) $(BIN)/pip install --quiet -e '.[test,bench,lint]'
+	$(BIN)/pip install --quiet -e '.[test,bench,lint]'
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
