@@ -251,9 +251,7 @@ class OpsStore:
             " ORDER BY identity"
         )
         return [
-            ProcessBeat(
-                r["identity"], r["started_at"], r["last_beat_at"], orjson.loads(r["tasks"])
-            )
+            ProcessBeat(r["identity"], r["started_at"], r["last_beat_at"], orjson.loads(r["tasks"]))
             for r in rows
         ]
 
