@@ -53,7 +53,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--speed",
         type=_positive,
         help="simulated seconds per real second during the night of 10-11 November (default: "
-        "the night takes 40%% of the duration); the weeks after fill the rest",
+        "the night takes 30%% of the duration); the weeks after fill the rest",
     )
     demo.add_argument(
         "--data-dir", type=Path, help="a new directory for the database and keys (default: /tmp)"

@@ -41,6 +41,7 @@ from hub.demo.timeline import SHANGHAI, Timeline, intensity
 from hub.sdk.client import HubClient, HubError
 
 TICK_S = 0.05
+JD_FEED_EVERY_S = 0.2  # real seconds between JD's reads of its native feed
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 _RESOLVED, _DECLINED, _LAPSED = "resolved", "declined", "lapsed"
@@ -87,17 +88,18 @@ class Player:
         self.peak_per_s = peak_per_s
         self.rng = random.Random(seed)
         self._slots = asyncio.Semaphore(in_flight)
-        self._jd_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self.filed = 0
         self.sent = 0
-        self.refused: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()  # problems the hub answered, by type
+        self.unfinished: Counter[str] = Counter()  # cases the simulators left half-way
 
     # -- the shape ---------------------------------------------------------------------------
 
     async def run(self) -> None:
         """File complaints along the shape until the duration is over or `stop` is set."""
         owed = 0.0
+        self._spawn(self._jd_follows_its_feed())
         while not self.stop.is_set() and not self.timeline.over():
             owed += self.peak_per_s * intensity(self.timeline()) * TICK_S
             while owed >= 1:
@@ -348,17 +350,26 @@ class Player:
             update(status)
         return await self._until_resolved(case)
 
+    async def _jd_follows_its_feed(self) -> None:
+        """JD's back-end reads its native feed as it grows, opening a service per routed case."""
+        while not self.stop.is_set():
+            async with self._slots:
+                await self.gateways.jd.pull_feed()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=JD_FEED_EVERY_S)
+
     async def _jd_answers(self, case: Case) -> bool | None:
-        """JD reads its native feed, opens an after-sales service and pushes each step."""
+        """JD opens an after-sales service from its feed and pushes each step of it."""
         jd = self.gateways.jd
         if not await self._wait(self._hours(case.mall.answer_hours)):
             return None
-        async with self._jd_lock, self._slots:
-            if self.stop.is_set():
+        for _ in range(36):
+            if case.complaint_id in jd.services:
+                break
+            if not await self._wait(2 * _HOUR):
                 return None
-            await jd.pull_feed()
-        if case.complaint_id not in jd.services:
-            self.refused["jd-service-not-opened"] += 1
+        else:
+            self.unfinished["JD opened no service"] += 1
             return None
         _, steps = JD_PATHS["return"]
         for step in steps:
@@ -369,7 +380,7 @@ class Player:
                 response = await jd.advance(case.complaint_id, step, suggest_amount_fen=amount)
             self.sent += 1
             if response.status >= 400:
-                self.refused[f"jd-{response.status}"] += 1
+                self.refused[f"JD push answered {response.status}"] += 1
                 return None
             if not await self._wait(self._hours(8)):
                 return None
@@ -382,6 +393,7 @@ class Player:
                 return True
             if not await self._wait(12 * _HOUR):
                 return None
+        self.unfinished[f"{case.mall.code} resolution not seen within 4 days"] += 1
         return None
 
     # -- the consumer, the association and the court ------------------------------------------

@@ -72,6 +72,7 @@ class Outcome:
     gaps: int
     redeliveries: int
     refused: dict[str, int]
+    unfinished: dict[str, int]
     ops_url: str
     reports_url: str
     data_dir: str
@@ -99,6 +100,7 @@ def summary(outcome: Outcome, ledger: Ledger) -> list[str]:
         f"{ledger.by_type['mediation.concluded']} concluded; "
         f"referred to the internet court: {ledger.by_type['case.referred']}",
         "refused by the hub: " + _counts(o.refused),
+        "left half-way by the simulators: " + _counts(o.unfinished),
         "",
         "platform league table (answered within the ODR clock):",
         f"  {'platform':<12}{'complaints':>11}{'on time':>9}{'late':>6}{'on time %':>11}",

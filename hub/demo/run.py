@@ -54,7 +54,7 @@ KEYS_VALID_FROM = datetime(2026, 11, 1, tzinfo=UTC)
 PROGRESS_EVERY_S = 0.5  # on a terminal; plain lines every PLAIN_EVERY_S otherwise
 PLAIN_EVERY_S = 5.0
 DRAIN_TIMEOUT_S = 30.0
-QUIET_S = 2.0  # the feed counts as at rest once its head has not moved for this long
+QUIET_S = 1.2  # the feed is at rest once its head has not moved for a sweep interval and more
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,7 @@ def demo_settings(settings: Settings, options: DemoOptions) -> Settings:
         reports_token=settings.reports_token or secrets.token_urlsafe(12),
         log_format="console",
         log_level="ERROR",
+        shutdown_timeout_s=3,  # the play is over: nothing in flight is worth waiting long for
     )
 
 
@@ -149,7 +150,7 @@ def _platforms_json(ports: dict[str, int]) -> dict[str, dict[str, object]]:
             "overlap_s": 60,
             "initial_lookback_s": 600,
             "timeout_s": 10,
-            "max_pages_per_poll": 20,
+            "max_pages_per_poll": 50,
             "max_backoff_s": 5,
         }
         for code, port in ports.items()
@@ -271,6 +272,7 @@ async def run_demo(settings: Settings, options: DemoOptions, out: TextIO = sys.s
             gaps=subscriber.gaps,
             redeliveries=subscriber.redeliveries,
             refused=dict(player.refused),
+            unfinished=dict(player.unfinished),
             ops_url=f"{base_url}/ops",
             reports_url=f"{base_url}/reports?year=2026&month=11&token={hub_settings.reports_token}",
             data_dir=str(options.data_dir),
@@ -366,7 +368,7 @@ async def _drain(operator: HubClient, subscriber: Subscriber) -> tuple[int, int]
     await feed.catch_up()
     quiet_since = loop.time()
     while loop.time() < deadline:
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(0.1)
         head = feed.head
         await feed.catch_up()
         if feed.head != head:

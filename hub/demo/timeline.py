@@ -22,7 +22,7 @@ PEAK = datetime(2026, 11, 11, 0, 10, tzinfo=SHANGHAI)  # final payments of the p
 NIGHT_END = datetime(2026, 11, 11, 3, 0, tzinfo=SHANGHAI)
 # Far enough for a routed complaint's 10-working-day ODR clock (from 11 November) to run out.
 SIM_END = datetime(2026, 11, 28, 12, 0, tzinfo=SHANGHAI)
-NIGHT_SHARE = 0.4  # of the duration, when no speed is given
+NIGHT_SHARE = 0.3  # of the duration, when no speed is given
 
 
 def default_speed(duration_s: float) -> float:
@@ -65,7 +65,7 @@ class Timeline:
             moment = NIGHT_START + timedelta(seconds=elapsed_s * self.speed)
         else:
             after_s = (elapsed_s - self.night_real_s) * self.after_speed
-            moment = NIGHT_END + timedelta(seconds=after_s)
+            moment = min(NIGHT_END + timedelta(seconds=after_s), SIM_END)
         return moment.astimezone(UTC)
 
     def real_of(self, moment: datetime) -> float:
