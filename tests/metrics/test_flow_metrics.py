@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from hub.settings import Settings
 from tests.api._lifecycle import Enrol
+from tests.feeds._sse import sse_frames
 from tests.metrics._scrape import BEARER, TOKEN, value
 from tests.webhooks.conftest import Receiver, filed, wait_for
 
@@ -84,3 +85,19 @@ async def test_a_waiting_long_poll_is_a_feed_client_until_it_returns(
 
 async def _feed_clients(client: TestClient, labels: dict[str, str], expected: float) -> bool:
     return value(await _scrape(client), "hub_feed_clients", **labels) == expected
+
+
+async def test_an_open_sse_stream_is_a_feed_client_until_it_closes(
+    client: TestClient, enrol: Enrol
+) -> None:
+    bureau = await enrol("bureau.hz", "bureau", regions=("330100",))
+    kind = {"kind": "sse"}
+    at_rest = value(await _scrape(client), "hub_feed_clients", **kind)
+    frames = sse_frames(bureau, client.session)
+
+    opened = await anext(frames)  # the ": open" comment: the stream is being served
+
+    assert opened.comment == "open"
+    assert value(await _scrape(client), "hub_feed_clients", **kind) == at_rest + 1
+    await frames.aclose()
+    await wait_for(lambda: _feed_clients(client, kind, at_rest))
