@@ -25,6 +25,8 @@ from hub.demo.ledger import Ledger
 from hub.demo.setting import ASSOCIATION, CITY, COURT, DISTRICTS, MALLS, District, Mall, Speaks
 from hub.demo.simulators.douyin import DouyinSimulator
 from hub.demo.simulators.jd import JdSimulator
+from hub.demo.simulators.kuaishou import PATHS as KUAISHOU_PATHS
+from hub.demo.simulators.kuaishou import KuaishouSimulator
 from hub.demo.simulators.pinduoduo import PinduoduoSimulator
 from hub.demo.simulators.taobao import TaobaoSimulator
 from hub.demo.simulators.traffic import (
@@ -65,6 +67,7 @@ class Gateways:
     douyin: DouyinSimulator
     pinduoduo: PinduoduoSimulator
     jd: JdSimulator
+    kuaishou: KuaishouSimulator
 
 
 class Player:
@@ -247,6 +250,8 @@ class Player:
             return None if answered is None else answered == _RESOLVED
         if case.mall.code == "jd":
             return await self._jd_answers(case)
+        if case.mall.code == "kuaishou":
+            return await self._kuaishou_answers(case)
         return await self._gateway_answers(case)
 
     async def _canonical_answers(self, case: Case) -> str | None:
@@ -386,14 +391,39 @@ class Player:
                 return None
         return await self._until_resolved(case)
 
+    async def _kuaishou_answers(self, case: Case) -> bool | None:
+        """The Kuaishou shop opens a refund on the order and pushes each change of it."""
+        kuaishou = self.gateways.kuaishou
+        if not await self._wait(self._hours(case.mall.answer_hours)):
+            return None
+        handling_way = 10 if self.rng.random() < 0.6 else 1
+        kuaishou.open(
+            case.complaint_id,
+            int(case.order.order_id),
+            amount_fen=case.order.amount_fen,
+            handling_way=handling_way,
+        )
+        for status in KUAISHOU_PATHS[handling_way]:
+            async with self._slots:
+                if self.stop.is_set():
+                    return None
+                response = await kuaishou.push(case.complaint_id, status)
+            self.sent += 1
+            if response.status >= 400:
+                self.refused[f"Kuaishou push answered {response.status}"] += 1
+                return None
+            if not await self._wait(self._hours(8)):
+                return None
+        return await self._until_resolved(case)
+
     async def _until_resolved(self, case: Case) -> bool | None:
         """Wait (in simulated half days) until the bureau's feed shows the case resolved."""
-        for _ in range(8):
+        for _ in range(16):
             if self.ledger_status(case) == "resolved":
                 return True
             if not await self._wait(12 * _HOUR):
                 return None
-        self.unfinished[f"{case.mall.code} resolution not seen within 4 days"] += 1
+        self.unfinished[f"{case.mall.code} resolution not seen within 8 days"] += 1
         return None
 
     # -- the consumer, the association and the court ------------------------------------------
@@ -519,6 +549,8 @@ def _order_id(mall: Mall, rng: random.Random) -> str:
         return str(douyin_order_id(rng))
     if mall.code == "pinduoduo":
         return pdd_order_sn(rng)
+    if mall.code == "kuaishou":
+        return str(rng.randrange(6 * 10**18, 7 * 10**18))  # 19 digits, above 2^53
     return jd_order_id(rng)
 
 

@@ -35,6 +35,7 @@ from hub.demo.setting import CITY, MALLS, OPERATOR, Member, Speaks, everyone, vi
 from hub.demo.simulators.douyin import DouyinSimulator
 from hub.demo.simulators.gateway import SignedGateway
 from hub.demo.simulators.jd import JdSimulator
+from hub.demo.simulators.kuaishou import KuaishouSimulator
 from hub.demo.simulators.pinduoduo import PinduoduoSimulator
 from hub.demo.simulators.taobao import TaobaoSimulator
 from hub.demo.subscriber import PATH as HOOK_PATH
@@ -229,11 +230,14 @@ async def run_demo(settings: Settings, options: DemoOptions, out: TextIO = sys.s
         subscriber.secret = created["secret"]
 
         jd = JdSimulator(clients["platform.jd"], clock=timeline, rng=random.Random(rng.random()))
+        kuaishou = KuaishouSimulator(
+            clients["platform.kuaishou"], clock=timeline, rng=random.Random(rng.random())
+        )
         stop = asyncio.Event()
         player = Player(
             timeline=timeline,
             clients=clients,
-            gateways=Gateways(taobao, douyin, pdd, jd),
+            gateways=Gateways(taobao, douyin, pdd, jd, kuaishou),
             ledger=subscriber.ledger,
             stop=stop,
             peak_per_s=options.peak_per_s,

@@ -63,7 +63,7 @@ class Speaks(StrEnum):
     """How a platform reaches the hub in the demo."""
 
     PULLED = "pulled"  # the hub polls its signed gateway (Taobao, Douyin, Pinduoduo)
-    NATIVE_PUSH = "native_push"  # it reads its native feed and pushes native records (JD)
+    NATIVE_PUSH = "native_push"  # it pushes native records (JD reads its native feed first)
     CANONICAL = "canonical"  # it posts canonical events to /v1/events
 
 
@@ -88,7 +88,7 @@ MALLS: tuple[Mall, ...] = (
     Mall("jd", "京东", _J, 0.14, 6, 0.02, 0.0),
     Mall("pinduoduo", "拼多多", _P, 0.14, 20, 0.08, 0.0),
     Mall("douyin", "抖音电商", _P, 0.10, 16, 0.06, 0.0),
-    Mall("kuaishou", "快手电商", _C, 0.06, 30, 0.12, 0.3),
+    Mall("kuaishou", "快手电商", _J, 0.06, 30, 0.12, 0.3),
     Mall("vipshop", "唯品会", _C, 0.04, 12, 0.04, 0.3),
     Mall("suning", "苏宁易购", _C, 0.04, 28, 0.10, 0.3),
     Mall("meituan", "美团", _C, 0.05, 8, 0.03, 0.4),
