@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from hub.metrics.exposition import scrape
 from hub.metrics.resources import METRICS
@@ -38,6 +38,7 @@ async def get_metrics(request: web.Request) -> web.Response:
     _check_token(request)
     metrics = request.app[METRICS]
     body = await scrape(metrics.sampler, metrics.database)
+    # The classic text format, which every Prometheus version reads; our names need no more.
     return web.Response(
-        body=body, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
+        body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4, "Cache-Control": "no-store"}
     )

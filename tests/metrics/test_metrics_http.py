@@ -27,7 +27,7 @@ def settings(settings: Settings) -> Settings:
 async def _scrape(client: TestClient) -> str:
     response = await client.get("/metrics", headers=BEARER)
     assert response.status == 200, await response.text()
-    assert response.content_type == "text/plain"
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     return await response.text()
 
 
