@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import asyncpg
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
-from hub.settings import SETTINGS
+from hub.app import create_app
+from hub.settings import SETTINGS, Settings
 from tests.ops_page.conftest import OPERATOR, PASSWORD, Clock, csrf_of, login
 
 PDD_CONFIG = '{"pinduoduo": {"base_url": "http://127.0.0.1:9/api/router", "participant": "p"}}'
@@ -61,17 +64,21 @@ async def test_login_sets_a_strict_http_only_cookie_and_stores_only_its_hash(
     assert len(bytes(stored)) == 32
 
 
-async def test_the_cookie_is_secure_behind_a_trusted_tls_proxy(
-    app: web.Application, client: TestClient, operator: str
+async def test_the_cookie_is_secure_behind_a_trusted_tls_proxy_only(
+    app: web.Application, client: TestClient, operator: str, settings: Settings
 ) -> None:
     headers = {"X-Forwarded-Proto": "https"}
     data = {"name": operator, "password": PASSWORD}
     untrusted = await client.post("/ops/login", data=data, headers=headers, allow_redirects=False)
     assert "Secure" not in untrusted.headers["Set-Cookie"]
-    # The setting is read per request, so flipping it on the running app shows the trusted case.
-    object.__setattr__(app[SETTINGS], "ops_trust_forwarded_proto", True)
-    trusted = await client.post("/ops/login", data=data, headers=headers, allow_redirects=False)
-    assert "Secure" in trusted.headers["Set-Cookie"]
+    behind_proxy = create_app(dataclasses.replace(settings, ops_trust_forwarded_proto=True))
+    async with TestClient(TestServer(behind_proxy, host="127.0.0.1")) as proxied:
+        trusted = await proxied.post(
+            "/ops/login", data=data, headers=headers, allow_redirects=False
+        )
+        assert "Secure" in trusted.headers["Set-Cookie"]
+        plain = await proxied.post("/ops/login", data=data, allow_redirects=False)
+        assert "Secure" not in plain.headers["Set-Cookie"]
 
 
 async def test_repeated_failed_logins_are_refused_with_429_even_with_the_right_password(
