@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from hub.metrics.multiprocess import VARIABLE as METRICS_DIR_VARIABLE
+from hub.metrics.multiprocess import forget_worker
 from hub.settings import PREFIX, Settings
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ class WorkerPool:
                 if code is None or self._stopping:
                     continue
                 log.error("worker_died", worker=worker.number, returncode=code)
+                forget_worker(self._env, worker.process.pid)
                 if time.monotonic() - worker.started < _RESTART_BACKOFF_S:
                     time.sleep(_RESTART_BACKOFF_S)
                 self._workers[index] = self._start(worker.number)

@@ -15,6 +15,7 @@ library makes its first metric.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, multiprocess
@@ -37,3 +38,11 @@ def collect_into(registry: CollectorRegistry, path: Path) -> None:
 def mark_dead(path: Path) -> None:
     """This process is going away: drop its live gauges (its counters stay in the totals)."""
     multiprocess.mark_process_dead(os.getpid(), str(path))  # type: ignore[no-untyped-call]
+
+
+def forget_worker(env: Mapping[str, str], pid: int) -> None:
+    """A worker of `env` died without marking itself dead (killed, or crashed): its parent drops
+    its live gauges for it, or its last pool size and feed clients would count forever."""
+    path = env.get(VARIABLE)
+    if path:
+        multiprocess.mark_process_dead(pid, path)  # type: ignore[no-untyped-call]
