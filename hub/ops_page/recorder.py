@@ -23,8 +23,9 @@ from hub.store.ops import Activity, OpsStore, Reject
 
 log = structlog.get_logger("hub.ops_page")
 
-# Beyond this many unwritten rejects (a flood while the database is away) the rest are dropped.
-MAX_BUFFERED = 10_000
+# Beyond this many unwritten rejects (a flood, or the database away) the rest are dropped and
+# counted in the log: the page needs a sample of what is refused, not every copy of a flood.
+MAX_BUFFERED = 5_000
 DETAIL_CHARS = 300
 WITHHELD = "(detail withheld: it quoted personal data)"
 # Requests whose success means an event of the authenticated participant was accepted.

@@ -31,7 +31,9 @@ HEARTBEAT: web.AppKey[Heartbeat] = web.AppKey("ops_heartbeat")
 SYNC_TARGETS: web.AppKey[dict[str, SyncTarget]] = web.AppKey("ops_sync_targets")
 
 RECORDER_FLUSH_S = 1.0
-PURGE_EVERY_S = 3600.0
+PURGE_EVERY_S = 60.0
+# The rejects table keeps at most this many rows whatever the retention (a flood's worth).
+REJECTS_KEPT = 200_000
 
 # Every /ops answer: no script but our own file, never framed, nothing cached or referred.
 SECURITY_HEADERS = {
@@ -72,7 +74,7 @@ async def ops_ctx(app: web.Application) -> AsyncIterator[None]:
 
     async def purge() -> None:
         now = clock()
-        await store.purge_rejects(now - retention)
+        await store.purge_rejects(now - retention, REJECTS_KEPT)
         await app[OPERATOR_AUTH].store.purge_sessions(now - idle)
 
     await heartbeat.beat()

@@ -113,8 +113,14 @@ class OpsStore:
             [r.at for r in rejects],
         )
 
-    async def purge_rejects(self, before: datetime) -> int:
-        status = await self._pool.execute("DELETE FROM ops_rejects WHERE at < $1", before)
+    async def purge_rejects(self, before: datetime, keep_at_most: int) -> int:
+        """Forget rejects older than `before`, and all but the newest `keep_at_most`: a flood of
+        bad requests must not grow the table without bound (ids rise with time)."""
+        status = await self._pool.execute(
+            "DELETE FROM ops_rejects WHERE at < $1 OR id <= (SELECT max(id) FROM ops_rejects) - $2",
+            before,
+            keep_at_most,
+        )
         return int(status.split()[-1])
 
     async def note_activity(self, activity: Sequence[Activity]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -13,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hub.ops_page.resources import HEARTBEAT, OPS_STORE, REQUEST_RECORDER
+from hub.store.ops import Reject
 from hub.store.unmapped import count_unmapped_txn
 from tests.conftest import EXAMPLES, example
 from tests.ops_page.conftest import OPERATOR, PASSWORD, Clock, login
@@ -192,3 +194,16 @@ async def test_a_disabled_endpoint_is_re_enabled_and_replayed_through_the_page(
         assert response.status == status
     unknown = await client.post("/ops/actions/endpoints/nope/enable", data={"csrf": csrf})
     assert unknown.status == 404
+
+
+async def test_rejects_are_purged_after_their_retention_and_beyond_the_cap(
+    app: web.Application, client: TestClient, db: asyncpg.Connection
+) -> None:
+    store = app[OPS_STORE]
+    now = Clock()()
+    old = [Reject("p", "bad-request", 400, "x", "POST", "/v1/events", now - timedelta(days=8))]
+    recent = [Reject("p", "bad-request", 400, str(i), "POST", "/v1/events", now) for i in range(5)]
+    await store.add_rejects(old + recent)
+    assert await store.purge_rejects(now - timedelta(days=7), keep_at_most=3) == 3
+    kept = await db.fetch("SELECT detail FROM ops_rejects ORDER BY id")
+    assert [r["detail"] for r in kept] == ["2", "3", "4"]
