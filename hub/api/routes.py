@@ -6,6 +6,7 @@ from aiohttp import web
 
 from hub.api import (
     audit,
+    batches,
     complaints,
     docs,
     events,
@@ -36,6 +37,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/openapi.json", openapi.get_openapi)
     app.router.add_get("/docs", docs.get_docs)
     app.router.add_post("/v1/events", events.post_event)
+    app.router.add_post("/v1/batches", batches.post_batch)
     app.router.add_get("/v1/complaints", complaints.list_complaints)
     app.router.add_get("/v1/complaints/{complaint_id}", complaints.get_complaint)
     app.router.add_get("/v1/complaints/{complaint_id}/events", complaints.get_chain)

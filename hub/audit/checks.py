@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from hub.audit.batch_receipts import verified_receipt_leaf
 from hub.audit.heads import HeadInvalid, TreeHead, verify_head
 from hub.audit.merkle import (
     ProofError,
@@ -24,7 +25,7 @@ from hub.audit.merkle import (
 from hub.audit.records import KeyRecord, LoggedEvent, LoggedEvidence
 from hub.crypto.errors import SignatureError
 from hub.crypto.httpsig import verify_request, verify_response
-from hub.crypto.jws import JwsError, verify_compact
+from hub.crypto.jws import JwsError
 from hub.crypto.message import Component, MessageView
 from hub.crypto.signature_input import parse_signatures
 
@@ -123,7 +124,7 @@ def check_event(
         reasons.append("the event has no receipt")
     else:
         try:
-            if verify_compact(event.receipt, hub_keys) != leaf:
+            if verified_receipt_leaf(event.receipt, hub_keys) != leaf:
                 reasons.append("the receipt signs other values than the event's")
         except JwsError as err:
             reasons.append(f"the receipt does not verify under the hub's keys: {err}")

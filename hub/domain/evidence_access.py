@@ -14,12 +14,21 @@ from hub.domain.roles import Actor, Role
 
 # The derived component only a signed response covers (RFC 9421 section 2.2.9).
 RESPONSE_COMPONENT = '"@status"'
+# A batch's body holds every item sent, the refused ones too, whatever case each names: however
+# few cases its accepted items reached, it may show a reader another complaint.
+BATCH_PATH = "/v1/batches"
 
 
 def may_see_evidence(
-    actor: Actor, *, sender: str, covered: Collection[str], complaints_touched: int
+    actor: Actor,
+    *,
+    sender: str,
+    covered: Collection[str],
+    complaints_touched: int,
+    path: str | None = None,
 ) -> bool:
-    """`covered` names the signed components; `complaints_touched` counts the cases it reached."""
+    """`covered` names the signed components; `complaints_touched` counts the cases it reached;
+    `path` is the signed `@path`."""
     if actor.role is Role.OPERATOR or actor.participant_id == sender:
         return True
-    return complaints_touched <= 1 and RESPONSE_COMPONENT not in covered
+    return complaints_touched <= 1 and RESPONSE_COMPONENT not in covered and path != BATCH_PATH

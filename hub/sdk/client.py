@@ -22,13 +22,13 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from yarl import URL
 
+from hub.audit.batch_receipts import receipt_kid, verified_receipt_leaf
 from hub.audit.heads import HeadInvalid, TreeHead, b64, cosign, signed_head_matches, unb64_hash
 from hub.audit.merkle import ProofError, verify_consistency
 from hub.crypto.httpsig import sign_request
 from hub.crypto.jcs import canonical_json, sha256_hex
 from hub.crypto.jws import decode_unverified_header
 from hub.crypto.keys import load_public_key
-from hub.crypto.receipts import verify_receipt
 from hub.sdk.cursor import CursorStore
 
 
@@ -174,11 +174,22 @@ class HubClient:
         return self._hub_keys
 
     async def verify_receipt(self, token: str) -> dict[str, Any]:
-        """The receipt's payload once its signature verifies (JWKS re-read for a new kid)."""
+        """The receipt's payload once it verifies (JWKS re-read for a new kid): a single
+        receipt's signature, or for a batch item the batch JWS's signature and then the item's
+        inclusion path to the root it signs."""
         keys = await self.hub_keys()
-        if decode_unverified_header(token).get("kid") not in keys:
+        if receipt_kid(token) not in keys:
             keys = await self.hub_keys(refresh=True)
-        return verify_receipt(token, keys)
+        payload: dict[str, Any] = orjson.loads(verified_receipt_leaf(token, keys))
+        return payload
+
+    async def verify_event_receipt(self, event: Mapping[str, Any], token: str) -> dict[str, Any]:
+        """The receipt's payload once it verifies and names exactly `event` as sent."""
+        payload = await self.verify_receipt(token)
+        expected = sha256_hex(canonical_json(dict(event)))
+        if payload["event_sha256"] != expected or payload["event_id"] != event["event_id"]:
+            raise HubError(0, {"detail": "the receipt does not match the event sent"})
+        return payload
 
     # the audit log ------------------------------------------------------------------------
 
@@ -265,14 +276,36 @@ class HubClient:
         """Send one event; returns the hub's answer with the receipt checked against the event."""
         accepted: dict[str, Any] = await self.call("POST", "/v1/events", json=dict(event))
         if verify:
-            payload = await self.verify_receipt(accepted["receipt"])
-            expected = sha256_hex(canonical_json(dict(event)))
-            if payload["event_sha256"] != expected or payload["event_id"] != event["event_id"]:
-                raise HubError(0, {"detail": "the receipt does not match the event sent"})
-            accepted["receipt_payload"] = payload
+            accepted["receipt_payload"] = await self.verify_event_receipt(
+                event, accepted["receipt"]
+            )
             if self._check_log:
                 await self.check_log()
         return accepted
+
+    async def send_batch(
+        self, events: Sequence[Mapping[str, Any]], *, verify: bool = True
+    ) -> list[dict[str, Any]]:
+        """Send up to 1,000 events signed once; returns the hub's verdict per item, in order.
+
+        Each item is `{index, outcome, status, ...}`: `accepted` (201) or `replayed` (200, the
+        receipt of the first time) with `event_id`, `complaint_id`, `version`, `position`,
+        `accepted_at` and `receipt`, or `refused` with its RFC 9457 `problem`. With `verify`,
+        every receipt is checked (the hub's signature, the inclusion path of a batch item, and
+        the event's digest) and its payload added as `receipt_payload`."""
+        answer: dict[str, Any] = await self.call(
+            "POST", "/v1/batches", json={"events": [dict(e) for e in events]}
+        )
+        items: list[dict[str, Any]] = answer["items"]
+        if verify:
+            for item in items:
+                if item["outcome"] != "refused":
+                    item["receipt_payload"] = await self.verify_event_receipt(
+                        events[item["index"]], item["receipt"]
+                    )
+            if self._check_log and any(i["outcome"] == "accepted" for i in items):
+                await self.check_log()
+        return items
 
     async def get_complaint(self, complaint_id: str) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", f"/v1/complaints/{complaint_id}")

@@ -35,6 +35,7 @@ def _as_seen_by(actor: Actor, event: ChainEvent) -> ChainEvent:
         sender=evidence["sender"],
         covered=evidence["covered"],
         complaints_touched=event.evidence_complaints,
+        path=evidence["covered"].get('"@path"'),
     ):
         return event
     return dataclasses.replace(event, evidence=None)
