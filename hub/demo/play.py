@@ -111,6 +111,8 @@ class Player:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), timeout=TICK_S)
         self.stop.set()
+        # Simulated time stops with the play, so the sweeper's last breaches come at once.
+        self.timeline.freeze()
         await self.finish()
 
     async def finish(self) -> None:
