@@ -11,8 +11,9 @@ from hub.clock import clock_of
 from hub.settings import SETTINGS
 from hub.store.hub_keys import HubKeyStore
 from hub.store.participants import NonceStore, ParticipantStore
-from hub.store.resources import POOL, SEAL
+from hub.store.resources import DATABASE_URL, POOL, SEAL
 from hub.supervisor import SUPERVISOR
+from hub.trust.keys import CachedParticipants
 from hub.trust.signer import HubSigner, key_file_path
 
 PARTICIPANTS: web.AppKey[ParticipantStore] = web.AppKey("participants")
@@ -28,7 +29,8 @@ _KEY_REFRESH_S = 30
 async def trust_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     pool = app[POOL]
-    app[PARTICIPANTS] = ParticipantStore(pool)
+    # Keys are authenticated from memory, dropped on every change (hub/trust/keys.py).
+    app[PARTICIPANTS] = participants = CachedParticipants(pool, app[DATABASE_URL])
     app[NONCES] = nonces = NonceStore(pool)
     app[HUB_KEYS] = hub_keys = HubKeyStore(pool)
     signer = await HubSigner.load(
@@ -40,8 +42,12 @@ async def trust_ctx(app: web.Application) -> AsyncIterator[None]:
     app[HUB_SIGNER] = signer
     app[SEAL] = signer.seal
     supervisor = app[SUPERVISOR]
-    async with (
-        supervisor.repeating("nonce-purge", _NONCE_PURGE_S, nonces.purge_expired),
-        supervisor.repeating("hub-key-refresh", _KEY_REFRESH_S, signer.refresh),
-    ):
-        yield
+    await participants.start(supervisor)
+    try:
+        async with (
+            supervisor.repeating("nonce-purge", _NONCE_PURGE_S, nonces.purge_expired),
+            supervisor.repeating("hub-key-refresh", _KEY_REFRESH_S, signer.refresh),
+        ):
+            yield
+    finally:
+        await participants.close()
