@@ -41,6 +41,12 @@ def _cell(value: Any) -> str:
 
 
 def run_with_database(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+    from hub.ops.logs import configure_logging
+
+    # What the database layer logs (a migration applied) goes to stderr: stdout is the
+    # command's answer, often JSON another program reads.
+    configure_logging(settings.log_format, settings.log_level)
+
     async def migrated(pool: asyncpg.Pool) -> T:
         from hub.store.migrate import migrate
 
