@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run demo test chaos bench lint check clean
+.PHONY: run demo test chaos bench docs lint check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/chain_read.py
 	$(BIN)/python bench/sse_idle.py --requests 200
 	$(BIN)/python bench/report.py $(BENCH_RESULTS)
+
+# The generated docs: the API reference from the OpenAPI document, the signing test vectors.
+docs: $(STAMP_RUN)
+	$(BIN)/python docs/tools/render_api.py
+	$(BIN)/python examples/signing/make_vectors.py
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check hub adapters tests bench
