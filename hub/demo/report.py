@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hub.demo.ledger import Ledger
+from hub.demo.setting import village_stations
 from hub.demo.timeline import SHANGHAI
 
 # The order a case moves in, for the table of states.
@@ -121,8 +122,15 @@ def summary(outcome: Outcome, ledger: Ledger) -> list[str]:
 
 
 def _channels(ledger: Ledger) -> str:
+    stations = set(village_stations())
     odr = sum(1 for case in ledger.cases.values() if case.odr)
-    return f"{len(ledger.cases) - odr:,} at bureaus and village stations, {odr:,} on platforms' ODR"
+    # a complaint's id is in its filer's namespace: "<filer>:<local part>"
+    at_stations = sum(1 for cid in ledger.cases if cid.partition(":")[0] in stations)
+    at_bureaus = len(ledger.cases) - odr - at_stations
+    return (
+        f"{at_bureaus:,} at bureaus, {at_stations:,} at village stations, "
+        f"{odr:,} on the platforms' own ODR services"
+    )
 
 
 def _states(ledger: Ledger) -> str:

@@ -43,13 +43,18 @@ from hub.demo.subscriber import Subscriber
 from hub.demo.timeline import NIGHT_START, Timeline
 from hub.feeds.webhooks.resources import WEBHOOK_CLOCK
 from hub.http.server import Listener
+from hub.operators.passwords import hash_password
 from hub.ops.logs import configure_logging
 from hub.sdk.client import HubClient
 from hub.settings import Settings
+from hub.store.operators import OperatorStore
 from hub.store.participants import Participant
+from hub.store.resources import POOL
 from hub.trust.resources import PARTICIPANTS
 
 LOOPBACK = "127.0.0.1"
+# The ops page's login for this demo; its password is made afresh and printed with the summary.
+OPS_LOGIN = "demo"
 # Keys valid from before the simulated night: the hub checks a pulled page's key at its clock.
 KEYS_VALID_FROM = datetime(2026, 11, 1, tzinfo=UTC)
 PROGRESS_EVERY_S = 0.5  # on a terminal; plain lines every PLAIN_EVERY_S otherwise
@@ -207,6 +212,10 @@ async def run_demo(settings: Settings, options: DemoOptions, out: TextIO = sys.s
         )
         members = everyone()
         await _register(app, keys, members)
+        ops_password = secrets.token_urlsafe(12)
+        await OperatorStore(app[POOL]).add(
+            OPS_LOGIN, hash_password(ops_password), datetime.now(UTC)
+        )
 
         session = await stack.enter_async_context(aiohttp.ClientSession())
         clients = {
@@ -277,7 +286,7 @@ async def run_demo(settings: Settings, options: DemoOptions, out: TextIO = sys.s
             redeliveries=subscriber.redeliveries,
             refused=dict(player.refused),
             unfinished=dict(player.unfinished),
-            ops_url=f"{base_url}/ops",
+            ops_url=f"{base_url}/ops (operator {OPS_LOGIN}, password {ops_password})",
             reports_url=f"{base_url}/reports?year=2026&month=11&token={hub_settings.reports_token}",
             data_dir=str(options.data_dir),
         )
