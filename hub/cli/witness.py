@@ -14,7 +14,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from hub.cli.output import fail
+from hub.cli.output import fail, hub_url_problem
 from hub.settings import Settings
 
 _INCONSISTENT_EXIT = 3
@@ -27,9 +27,12 @@ def _witness(args: argparse.Namespace, settings: Settings) -> int:
     from hub.sdk.client import HubClient, HubError
     from hub.sdk.witness import AuditLogInconsistent, Witness
 
+    url_problem = hub_url_problem(args.url)
+    if url_problem is not None:
+        return fail(url_problem)
     try:
         private_key = load_private_key_file(args.key)
-    except (OSError, KeyFormatError) as err:
+    except (OSError, ValueError, KeyFormatError) as err:
         return fail(str(err))
 
     async def run() -> int:

@@ -148,3 +148,20 @@ async def test_json_output_stays_json_while_the_command_applies_migrations(
             await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         finally:
             await admin.close()
+
+
+def test_every_command_that_talks_to_a_hub_names_a_url_without_scheme(tmp_path: Path) -> None:
+    signing = ("--kid", "k", "--key", str(tmp_path / "absent.pem"), "--url", "127.0.0.1:8080")
+    for command in (
+        ("send", str(EXAMPLES / "complaint.filed.json"), *signing),
+        ("complaints", "show", COMPLAINT, *signing),
+        ("complaints", "list", *signing),
+        ("feed", "follow", *signing),
+        ("witness", "--state", str(tmp_path / "head.json"), "--once", *signing),
+    ):
+        result = run(*command, database_url="", data_dir=tmp_path, check=False)
+        assert result.returncode == 1, command
+        assert result.stderr == (
+            "complaint-hub: --url 127.0.0.1:8080 needs a scheme and a host,"
+            " e.g. http://127.0.0.1:8080\n"
+        ), command
