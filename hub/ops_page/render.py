@@ -205,7 +205,8 @@ def live_fragment(picture: Mapping[str, Any], csrf: str) -> str:
             "endpoints",
         ),
         _table(
-            "Platform timeliness (open cases, the platform's own deadlines)",
+            "Platform timeliness (open cases, the platform's own deadlines;"
+            f" counted {picture['deadlines_as_of'][11:19]})",
             ("Platform", "Open cases", "Deadlines open", "Breached", "On time"),
             (
                 (

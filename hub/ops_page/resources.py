@@ -11,7 +11,7 @@ from aiohttp import web
 from hub.clock import clock_of
 from hub.ops_page.auth import OperatorAuth
 from hub.ops_page.heartbeat import Heartbeat
-from hub.ops_page.overview import Overview
+from hub.ops_page.overview import DEADLINES_REFRESH_S, Overview
 from hub.ops_page.recorder import RequestRecorder
 from hub.platforms.sync.config import SyncTarget, load_targets
 from hub.settings import SETTINGS
@@ -82,6 +82,9 @@ async def ops_ctx(app: web.Application) -> AsyncIterator[None]:
         supervisor.repeating("ops-requests", RECORDER_FLUSH_S, lambda: recorder.flush(store)),
         supervisor.repeating("ops-heartbeat", settings.ops_heartbeat_s, heartbeat.beat),
         supervisor.repeating("ops-purge", PURGE_EVERY_S, purge),
+        supervisor.repeating(
+            "ops-deadlines", DEADLINES_REFRESH_S, app[OVERVIEW].refresh_deadlines_if_viewed
+        ),
     ):
         yield
         # What was noted since the last flush is written before the pool closes, if it can be.
