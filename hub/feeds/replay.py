@@ -31,6 +31,9 @@ class ReplayedHead:
         """The replica's highest position, from one query shared by concurrent callers."""
         if self._reading is None or self._reading.done():
             self._reading = asyncio.ensure_future(head_position(self._pool))
+            # Every waiter may be gone (clients hang up) before a failed read ends: its error
+            # is theirs to report, not asyncio's "exception was never retrieved".
+            self._reading.add_done_callback(_retrieve)
         return await asyncio.shield(self._reading)
 
     async def wait_beyond(
@@ -47,3 +50,8 @@ class ReplayedHead:
             await asyncio.sleep(min(poll_s, remaining))
             poll_s = min(poll_s * 2, self._max_poll_s)
         return True
+
+
+def _retrieve(future: asyncio.Future[int]) -> None:
+    if not future.cancelled():
+        future.exception()

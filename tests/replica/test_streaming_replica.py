@@ -126,6 +126,7 @@ async def test_reads_lag_with_the_replica_and_a_cursor_never_goes_back(
     assert shown["reachable"]
     assert shown["replay_paused"]
     assert shown["lag_bytes"] > 0
+    assert shown["lag_s"] > 0
     assert shown["position"] == one
 
     # A reader holding position 2 (its receipt came from the primary) is never handed anything
