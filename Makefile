@@ -41,6 +41,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/push.py --events 6000 --concurrency 64
 	$(BIN)/python bench/push.py --rate 1000 --seconds 15
 	$(BIN)/python bench/push.py --rate 2000 --seconds 60 --no-baseline
+	$(BIN)/python bench/batches.py
 	$(BIN)/python bench/append.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/verify.py

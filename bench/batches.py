@@ -1,0 +1,265 @@
+"""Batches of signed events pushed over HTTP into a running hub, beside the same run's raw
+PostgreSQL COPY rate into an equivalent table.
+
+    python bench/batches.py [--batches 40] [--size 500] [--concurrency 2] [--workers N]
+
+Starts `complaint-hub serve --workers N` (bench/push.py's hub process) on a fresh database of
+one embedded PostgreSQL, enrols a bureau with a real Ed25519 key, signs every batch (RFC 9421,
+one signature per batch over `{"events": [...]}` of distinct complaint.filed events) before the
+clock starts, and keeps `--concurrency` batches in flight. Every item must be accepted.
+
+The ceiling, measured right after on the same server: the same number of rows, of the same
+sizes (canonical body, digests, a batch item receipt's length), COPYed by asyncpg into a table
+made `LIKE events INCLUDING ALL` (its columns, primary key, unique and other indexes, without
+the append-only triggers or foreign keys), `--size` rows per transaction from as many
+connections as batches were in flight. The ratio is the hub's share of that rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench._pg import bench_database  # noqa: E402
+from bench._report import emit  # noqa: E402
+from bench.push import hub_process  # noqa: E402
+
+EXAMPLES = REPO / "schemas" / "examples"
+BUREAU = "bureau.hz"
+KID = "bench-batches"
+
+
+def _filing(run: str, number: int) -> dict[str, Any]:
+    import orjson
+
+    document: dict[str, Any] = orjson.loads((EXAMPLES / "complaint.filed.json").read_bytes())
+    document.update(
+        event_id=str(uuid.uuid4()), complaint_id=f"{BUREAU}:BATCH-{run}-{number:08d}", version=1
+    )
+    return document
+
+
+async def _enrol(url: str, public_key: bytes) -> None:
+    import asyncpg
+
+    from hub.store.participants import Participant, ParticipantStore
+
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=1)
+    try:
+        store = ParticipantStore(pool)
+        bureau = Participant(BUREAU, "Hangzhou AMR", "bureau", None, ("330100",), None, True)
+        await store.add(bureau)
+        await store.add_key(BUREAU, KID, public_key)
+    finally:
+        await pool.close()
+
+
+def _signed_batches(
+    url: str, key: Any, batches: int, size: int
+) -> list[tuple[bytes, dict[str, str]]]:
+    import orjson
+
+    from hub.crypto.httpsig import sign_request
+
+    run = uuid.uuid4().hex[:8]
+    signed = []
+    for b in range(batches):
+        body = orjson.dumps({"events": [_filing(run, b * size + i) for i in range(size)]})
+        headers = {"Content-Type": "application/json"}
+        headers.update(
+            sign_request("POST", url + "/v1/batches", headers, body, private_key=key, kid=KID)
+        )
+        signed.append((body, headers))
+    return signed
+
+
+async def _push(
+    url: str, signed: list[tuple[bytes, dict[str, str]]], concurrency: int
+) -> tuple[float, int, list[float]]:
+    """Seconds for every batch, items accepted, and each batch's latency in ms."""
+    import aiohttp
+    import orjson
+
+    queue = list(reversed(signed))
+    accepted = 0
+    latencies: list[float] = []
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        nonlocal accepted
+        while queue:
+            body, headers = queue.pop()
+            started = time.perf_counter()
+            async with session.post(url + "/v1/batches", data=body, headers=headers) as response:
+                answer = orjson.loads(await response.read())
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status != 200:
+                raise RuntimeError(f"batch refused: {response.status} {answer}")
+            accepted += answer["accepted"]
+
+    timeout = aiohttp.ClientTimeout(total=600)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        return time.perf_counter() - started, accepted, sorted(latencies)
+
+
+def _raw_rows(count: int, receipt_chars: int) -> list[tuple[Any, ...]]:
+    """Rows as the hub writes them: real canonical filings (an index reads the body), their
+    digests, and a receipt as long as the hub's."""
+    from hub.crypto.jcs import canonical_json
+
+    now = datetime.now(UTC)
+    receipt = "r" * receipt_chars
+    run = uuid.uuid4().hex[:8]
+    rows = []
+    for i in range(count):
+        filing = _filing(run, i)
+        body = canonical_json(filing)
+        digest = hashlib.sha256(body).digest()
+        rows.append(
+            (
+                i + 1,
+                filing["event_id"],
+                filing["complaint_id"],
+                1,
+                "complaint.filed",
+                BUREAU,
+                now,
+                now,
+                body,
+                digest,
+                None,
+                digest,
+                "{}",
+                receipt,
+            )
+        )
+    return rows
+
+
+_RAW_COLUMNS = [
+    "position",
+    "event_id",
+    "complaint_id",
+    "version",
+    "type",
+    "actor",
+    "occurred_at",
+    "accepted_at",
+    "body",
+    "event_sha256",
+    "evidence_id",
+    "evidence_sha256",
+    "flags",
+    "receipt",
+]
+
+
+async def _raw_copy(url: str, rows: list[tuple[Any, ...]], size: int, connections: int) -> float:
+    """Rows per second COPYed into an equivalent table, `size` rows per transaction."""
+    import asyncpg
+
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute("CREATE TABLE raw_events (LIKE events INCLUDING ALL)")
+    finally:
+        await admin.close()
+    chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
+    pool = await asyncpg.create_pool(url, min_size=connections, max_size=connections)
+
+    async def copy(chunk: list[tuple[Any, ...]]) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.copy_records_to_table("raw_events", records=chunk, columns=_RAW_COLUMNS)
+
+    try:
+        started = time.perf_counter()
+        pending = list(reversed(chunks))
+
+        async def worker() -> None:
+            while pending:
+                await copy(pending.pop())
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        return len(rows) / (time.perf_counter() - started)
+    finally:
+        await pool.close()
+
+
+async def _receipt_chars(url: str) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT avg(length(receipt))::int FROM events") or 0)
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batches", type=int, default=40)
+    parser.add_argument("--size", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+
+    from hub.crypto.keys import generate_private_key, public_key_raw
+
+    key = generate_private_key()
+    events = args.batches * args.size
+    print(
+        f"batches: {args.batches} x {args.size} signed events, {args.concurrency} in flight,"
+        f" hub workers {args.workers}",
+        flush=True,
+    )
+
+    async def prepare(dsn: str) -> None:
+        await _enrol(dsn, public_key_raw(key.public_key()))
+
+    async def run() -> None:
+        async with bench_database(args.database_url) as dsn:
+            await prepare(dsn)
+            data_dir = Path(tempfile.mkdtemp(prefix="chbatch", dir="/tmp"))
+            try:
+                with hub_process(dsn, data_dir, workers=args.workers, baseline=False) as hub:
+                    signed = _signed_batches(hub.url, key, args.batches, args.size)
+                    # One warm-up batch (schemas compiled, connections open) outside the clock.
+                    warm = _signed_batches(hub.url, key, 1, args.size)
+                    await _push(hub.url, warm, 1)
+                    seconds, accepted, latencies = await _push(hub.url, signed, args.concurrency)
+            finally:
+                shutil.rmtree(data_dir, ignore_errors=True)
+            if accepted != events:
+                raise RuntimeError(f"{accepted} of {events} items accepted")
+            hub_rate = events / seconds
+            rows = _raw_rows(events, await _receipt_chars(dsn))
+            raw_rate = await _raw_copy(dsn, rows, args.size, args.concurrency)
+        p50 = latencies[len(latencies) // 2]
+        p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+        print(f"hub        {hub_rate:10.0f} events/s  batch p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+        print(f"raw COPY   {raw_rate:10.0f} rows/s")
+        print(f"ratio      {hub_rate / raw_rate:10.2%} of raw COPY", flush=True)
+        label = f"batches of {args.size}"
+        emit(f"{label}: events/s", hub_rate, "events/s", raw_rate)
+        emit(f"{label}: batch p50", p50, "ms")
+        emit(f"{label}: batch p99", p99, "ms")
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
