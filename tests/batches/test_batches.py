@@ -3,6 +3,8 @@ signature over the accepted items, receipts verified by the SDK, evidence kept f
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 from aiohttp import web
@@ -225,3 +227,33 @@ async def test_items_follow_the_single_endpoints_rules_of_role_and_ownership(
     assert items[1]["problem"]["type"].endswith("/invalid-record")
     assert items[3]["problem"]["type"].endswith("/event-id-reused")
     assert (await row_counts(db)).events == before.events + 1
+
+
+async def test_batches_and_single_events_at_once_keep_positions_dense_and_the_log_whole(
+    enrol: Enrol, db: asyncpg.Connection, app: web.Application
+) -> None:
+    cast = Cast(enrol)
+    bureau = await cast("bureau")
+    shared = new_complaint_id()
+    batches = [[step_event("bureau", 1, new_complaint_id()) for _ in range(50)] for _ in range(3)]
+    batches[0].append(step_event("bureau", 1, shared))
+    singles = [step_event("bureau", 1, new_complaint_id()) for _ in range(20)]
+    rival = step_event("bureau", 1, shared)  # the same case filed by a single event meanwhile
+
+    answers = await asyncio.gather(
+        *(bureau.send_batch(b) for b in batches),
+        *(bureau.post_event(e) for e in singles),
+        bureau.request("POST", "/v1/events", json=rival),
+        return_exceptions=True,
+    )
+
+    assert not [a for a in answers if isinstance(a, BaseException)]
+    # Exactly one of the two filings of the shared case won; the other was refused alone.
+    shared_item = answers[0][-1]  # type: ignore[index]
+    rival_status = answers[-1].status  # type: ignore[union-attr]
+    assert sorted([shared_item["status"], rival_status]) == [201, 409]
+    positions = [r["position"] for r in await db.fetch("SELECT position FROM events")]
+    assert sorted(positions) == list(range(1, len(positions) + 1))
+    assert len(positions) == 3 * 50 + 20 + 1
+    summary = await verify_log(app[POOL], _quiet)
+    assert summary["failures"] == []
