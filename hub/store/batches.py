@@ -21,7 +21,6 @@ import asyncpg
 import orjson
 
 from hub.clock import Clock, system_clock
-from hub.crypto.jcs import canonical_json
 from hub.crypto.receipts import receipt_payload
 from hub.problems import EventIdReused, Problem
 from hub.store.audit import LeafLog
@@ -149,8 +148,10 @@ class BatchStore:
         evidence = accepted[0].event.evidence
         evidence_id = (await insert_evidence_txn(conn, [evidence]))[0] if evidence else None
         actor = accepted[0].event.actor
+        # The receipt payload's canonical JSON (RFC 8785): the hub's own strings and small
+        # integers, for which orjson with sorted keys is the same bytes (hub.crypto.jcs).
         leaves = [
-            canonical_json(
+            orjson.dumps(
                 receipt_payload(
                     event_id=item.event.event_id,
                     complaint_id=item.event.complaint_id,
@@ -160,7 +161,8 @@ class BatchStore:
                     actor=item.event.actor,
                     event_sha256=item.event.event_sha256,
                     evidence_sha256=item.event.evidence_sha256,
-                )
+                ),
+                option=orjson.OPT_SORT_KEYS,
             )
             for offset, item in enumerate(accepted)
         ]
