@@ -24,6 +24,7 @@ from hub.http.query import (
     path_param,
     str_param,
 )
+from hub.privacy.resources import MASTER_KEYS
 from hub.problems import BadRequest
 from hub.records.event_view import shown_event
 from hub.services.complaints import list_visible, read_chain, read_complaint
@@ -63,7 +64,10 @@ def _chain_item(item: ChainEvent) -> dict[str, Any]:
 
 async def get_chain(request: web.Request) -> web.Response:
     snapshot, chain = await read_chain(
-        request.app[COMPLAINTS], actor_of(request[ACTOR]), complaint_id_param(request)
+        request.app[COMPLAINTS],
+        actor_of(request[ACTOR]),
+        complaint_id_param(request),
+        keys=request.app[MASTER_KEYS],
     )
     return web.json_response(
         {"complaint_id": snapshot.complaint_id, "events": [_chain_item(i) for i in chain]},

@@ -29,6 +29,9 @@ class LoggedEvidence:
     signature: str
     covered: dict[str, str]
     received_at: datetime
+    # A platform's native message, sealed (hub.privacy.native_evidence): body and signature are
+    # kept only under the complaint's key, and `sha256` is salted, so neither is re-checked here.
+    sealed: bool = False
 
     def digest(self) -> bytes:
         """The digest a receipt commits to (hub.store.evidence.Evidence.sha256, recomputed)."""
@@ -52,6 +55,8 @@ class LoggedEvidence:
             "signature": self.signature,
             "covered": self.covered,
             "received_at": rfc3339(self.received_at),
+            # Named only when sealed: bundles of unsealed evidence read as before.
+            **({"sealed": True} if self.sealed else {}),
         }
 
     @classmethod
@@ -65,6 +70,7 @@ class LoggedEvidence:
             str(document["signature"]),
             {str(k): str(v) for k, v in document["covered"].items()},
             datetime.fromisoformat(document["received_at"]),
+            document.get("sealed") is True,
         )
 
 

@@ -10,6 +10,7 @@ case's current version, then appends through the same group commit and domain ru
 canonical event from the same participant, so a platform acts only on its own cases. The new
 native state rides on the last new event and is kept in the same transaction, only if that event
 is accepted; a refusal keeps the old state, so a re-push after the case moved on is diffed again.
+The message's evidence is sealed under a key of the complaint's (it names the buyer).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from hub.platforms.problems import (
     UnlinkedNativeRecord,
     refused_natively,
 )
+from hub.privacy.keyfile import MasterKeys
+from hub.privacy.native_evidence import seal_evidence
 from hub.problems import Forbidden, IdConflict, Problem
 from hub.problems import StaleVersion as StoreStaleVersion
 from hub.services.decisions import CaseChecks, DomainRefusal
@@ -87,11 +90,13 @@ class PlatformIngest:
         native: NativeStore,
         checks: CaseChecks,
         *,
+        keys: Callable[[], MasterKeys],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._events = events
         self._native = native
         self._checks = checks
+        self._keys = keys
         self._clock = clock
         self._locks = _KeyedLocks()
 
@@ -169,6 +174,9 @@ class PlatformIngest:
             tuple(e.event_id for e in parsed.events),
             _unmapped(parsed),
         )
+        # A native message names its buyer: its evidence is kept sealed under a key that the
+        # complaint's erasure destroys, never in the clear (hub.privacy.native_evidence).
+        sealed = seal_evidence(self._keys(), complaint_id, evidence) if evidence else None
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             case = await self._events.get_case(complaint_id)
             version = case.version if case else 0
@@ -190,7 +198,7 @@ class PlatformIngest:
                 document = {**event.to_dict(), "complaint_id": complaint_id, "version": version}
                 slots.append(len(results))
                 results.append(None)
-                pending.append(build_pending(document, actor, evidence))
+                pending.append(build_pending(document, actor, sealed))
             if not pending:
                 if dict(parsed.state) != (await self._stored_state(parsed.native_ref)):
                     await self._native.save_state(native, complaint_id, self._clock())

@@ -12,6 +12,7 @@ from hub.clock import clock_of
 from hub.platforms.feed import NativeFeed
 from hub.platforms.ingest import PlatformIngest
 from hub.platforms.registry import adapters_by_code, installed_adapters
+from hub.privacy.resources import MASTER_KEYS
 from hub.services.resources import CHECKS
 from hub.store.native import NativeStore
 from hub.store.resources import EVENT_STORE, POOL, READ_POOL
@@ -28,8 +29,9 @@ async def platforms_ctx(app: web.Application) -> AsyncIterator[None]:
     installed = installed_adapters()
     app[ADAPTERS] = adapters_by_code(installed)
     native = NativeStore(app[POOL])
+    keys = app[MASTER_KEYS]
     app[PLATFORM_INGEST] = PlatformIngest(
-        app[EVENT_STORE], native, app[CHECKS], clock=clock_of(app)
+        app[EVENT_STORE], native, app[CHECKS], keys=lambda: keys.keys, clock=clock_of(app)
     )
     # The native feed reads like the canonical one: from the replica when one is configured.
     app[NATIVE_FEED] = NativeFeed(app[READ_POOL], NativeStore(app[READ_POOL]))

@@ -9,13 +9,22 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from hub.domain.case_state import chain_from_state
+import structlog
+
+from hub.crypto._b64 import b64url_encode
+from hub.domain.case_state import chain_from_state, from_state, is_report_state
 from hub.domain.evidence_access import may_see_evidence
+from hub.domain.personal import Access, personal_access
 from hub.domain.roles import Actor
 from hub.domain.scope import reader_scope
 from hub.domain.visibility import may_read_chain
+from hub.privacy.envelope import DecryptionFailed
+from hub.privacy.native_evidence import open_evidence
+from hub.privacy.resources import MasterKeySource
 from hub.problems import NotFound
 from hub.store.complaints import ChainEvent, ComplaintFilters, ComplaintStore, StoredSnapshot
+
+log = structlog.get_logger("hub.complaints")
 
 
 async def read_complaint(
@@ -42,12 +51,53 @@ def _as_seen_by(actor: Actor, event: ChainEvent) -> ChainEvent:
 
 
 async def read_chain(
-    complaints: ComplaintStore, actor: Actor, complaint_id: str
+    complaints: ComplaintStore,
+    actor: Actor,
+    complaint_id: str,
+    *,
+    keys: MasterKeySource | None = None,
 ) -> tuple[StoredSnapshot, list[ChainEvent]]:
-    """The case and its events, without the evidence the reader may not see."""
+    """The case and its events, without the evidence the reader may not see.
+
+    Sealed evidence (a native message naming the buyer) is opened with `keys` only for those
+    who may read the personal part; everyone else sees that it is sealed, and its digest.
+    """
     snapshot = await read_complaint(complaints, actor, complaint_id)
-    chain = await complaints.chain(snapshot.complaint_id)
-    return snapshot, [_as_seen_by(actor, event) for event in chain]
+    chain = [_as_seen_by(actor, event) for event in await complaints.chain(snapshot.complaint_id)]
+    if keys is None or not _reads_personal(actor, snapshot):
+        return snapshot, chain
+    return snapshot, [await _opened(keys, event) for event in chain]
+
+
+def _reads_personal(actor: Actor, snapshot: StoredSnapshot) -> bool:
+    if is_report_state(snapshot.state):
+        return False
+    return personal_access(actor, from_state(snapshot.state)) is Access.FULL
+
+
+async def _opened(keys: MasterKeySource, event: ChainEvent) -> ChainEvent:
+    if event.evidence is None or event.seal is None:
+        return event
+    held = await keys.with_version(event.seal.key.key_version)
+    try:
+        opened = open_evidence(held, event.seal)
+    except DecryptionFailed:
+        log.warning("sealed_evidence_unreadable", position=event.position)
+        return event
+    shown = opened.evidence
+    evidence = {
+        "sender": shown.sender,
+        "kid": shown.kid,
+        "body": shown.body.decode(),
+        "signature_input": shown.signature_input,
+        "signature": shown.signature,
+        "covered": shown.covered,
+        "received_at": shown.received_at,
+        "sealed": True,
+        # With the salt the reader recomputes the receipt's evidence_sha256 itself.
+        "salt": b64url_encode(opened.salt),
+    }
+    return dataclasses.replace(event, evidence=evidence)
 
 
 async def list_visible(

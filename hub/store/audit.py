@@ -290,7 +290,7 @@ SELECT e.position, e.event_id, e.complaint_id, e.version, e.type, e.actor, e.acc
        e.event_sha256, e.evidence_sha256, e.receipt,
        v.sha256 AS ev_sha256, v.sender AS ev_sender, v.kid AS ev_kid, v.body AS ev_body,
        v.signature_input AS ev_signature_input, v.signature AS ev_signature,
-       v.covered::text AS ev_covered, v.received_at AS ev_received_at
+       v.covered::text AS ev_covered, v.received_at AS ev_received_at, v.sealed AS ev_sealed
 FROM events AS e LEFT JOIN evidence AS v ON v.evidence_id = e.evidence_id
 WHERE e.position BETWEEN $1 AND $2
 ORDER BY e.position
@@ -310,6 +310,7 @@ def _logged_event(row: asyncpg.Record) -> LoggedEvent:
             row["ev_signature"],
             {str(k): str(v) for k, v in covered.items()},
             row["ev_received_at"],
+            row["ev_sealed"],
         )
     return LoggedEvent(
         row["position"],

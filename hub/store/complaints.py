@@ -13,6 +13,8 @@ import asyncpg
 import orjson
 
 from hub.domain.scope import ReaderScope
+from hub.privacy.envelope import Ciphertext, WrappedKey
+from hub.store.evidence import EvidenceSeal
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +44,8 @@ class ChainEvent:
     flags: dict[str, Any]
     evidence: dict[str, Any] | None
     evidence_complaints: int  # how many complaints the same signed message touched
+    # A native message's evidence is sealed (it names the buyer); None also once erased.
+    seal: EvidenceSeal | None = None
 
 
 # A case's events with their evidence, and for each signed message how many complaints it
@@ -50,10 +54,13 @@ class ChainEvent:
 CHAIN_QUERY = """
 SELECT e.position, e.body, e.actor, e.accepted_at, e.receipt, e.flags::text AS flags,
        v.sender, v.kid, v.body AS evidence_body, v.signature_input, v.signature,
-       v.covered::text AS covered, v.received_at,
+       v.covered::text AS covered, v.received_at, v.sealed, v.sha256 AS evidence_sha256,
+       s.complaint_id AS seal_complaint_id, s.key_version AS seal_key_version,
+       s.wrapped_data_key AS seal_key, s.nonce AS seal_nonce, s.ciphertext AS seal_ciphertext,
        (SELECT count(DISTINCT o.complaint_id) FROM events o
         WHERE o.evidence_id = e.evidence_id) AS evidence_complaints
 FROM events e LEFT JOIN evidence v USING (evidence_id)
+LEFT JOIN native_evidence_seals s ON s.evidence_id = e.evidence_id AND s.erased_at IS NULL
 WHERE e.complaint_id = $1 ORDER BY e.version
 """
 
@@ -62,6 +69,17 @@ def _snapshot(row: asyncpg.Record) -> StoredSnapshot:
     snapshot = orjson.loads(row["snapshot"])
     return StoredSnapshot(
         row["complaint_id"], snapshot["state"], snapshot["public"], row["updated_at"]
+    )
+
+
+def _seal(row: asyncpg.Record) -> EvidenceSeal | None:
+    if row["seal_key"] is None:
+        return None
+    return EvidenceSeal(
+        row["seal_complaint_id"],
+        WrappedKey(bytes(row["seal_key"]), row["seal_key_version"]),
+        Ciphertext(bytes(row["seal_nonce"]), bytes(row["seal_ciphertext"])),
+        bytes(row["evidence_sha256"]),
     )
 
 
@@ -92,6 +110,8 @@ class ComplaintStore:
                     "covered": orjson.loads(r["covered"]),
                     "received_at": r["received_at"],
                 }
+                if r["sealed"]:
+                    evidence["sealed"] = True
             chain.append(
                 ChainEvent(
                     r["position"],
@@ -102,6 +122,7 @@ class ComplaintStore:
                     orjson.loads(r["flags"]),
                     evidence,
                     r["evidence_complaints"],
+                    _seal(r),
                 )
             )
         return chain

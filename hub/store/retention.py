@@ -10,11 +10,18 @@ from datetime import datetime
 import asyncpg
 
 # A part's period runs from its complaint's last change; a part written but never filed (no
-# complaint row) counts from its own last write.
+# complaint row) counts from its own last write. A complaint's sealed native evidence (migration
+# 0024) expires with it, also where no personal part was ever written.
 _EXPIRED = """
 SELECT p.complaint_id, coalesce(c.updated_at, p.updated_at) AS last_changed_at
-FROM personal_parts p LEFT JOIN complaints c USING (complaint_id)
-WHERE p.erased_at IS NULL AND coalesce(c.updated_at, p.updated_at) < $1
+FROM (
+    SELECT complaint_id, max(updated_at) AS updated_at
+    FROM (SELECT complaint_id, updated_at FROM personal_parts WHERE erased_at IS NULL
+          UNION ALL
+          SELECT complaint_id, sealed_at FROM native_evidence_seals WHERE erased_at IS NULL) AS r
+    GROUP BY complaint_id
+) AS p LEFT JOIN complaints c USING (complaint_id)
+WHERE coalesce(c.updated_at, p.updated_at) < $1
 """
 
 
@@ -73,19 +80,32 @@ class RetentionStore:
                 f"""
                 WITH due AS (
                     {_EXPIRED} AND p.complaint_id = ANY($2::text[])
-                ), erased AS (
+                ), parts AS (
                     UPDATE personal_parts p
                     SET wrapped_data_key = NULL, nonce = NULL, ciphertext = NULL,
                         evidence_nonce = NULL, evidence_ciphertext = NULL,
                         erased_at = $3, updated_at = $3
                     FROM due
                     WHERE p.complaint_id = due.complaint_id AND p.erased_at IS NULL
-                    RETURNING p.complaint_id, due.last_changed_at, p.erased_at
+                    RETURNING p.complaint_id
+                ), seals AS (
+                    UPDATE native_evidence_seals s
+                    SET wrapped_data_key = NULL, nonce = NULL, ciphertext = NULL, erased_at = $3
+                    FROM due
+                    WHERE s.complaint_id = due.complaint_id AND s.erased_at IS NULL
+                    RETURNING s.complaint_id
                 )
                 INSERT INTO erasures (complaint_id, erased_at, reason, last_changed_at,
                                       retention_years, run_id)
-                SELECT complaint_id, erased_at, 'retention', last_changed_at, $4, $5
-                FROM erased
+                SELECT complaint_id, $3, 'retention', last_changed_at, $4, $5
+                FROM due
+                WHERE complaint_id IN (SELECT complaint_id FROM parts
+                                       UNION SELECT complaint_id FROM seals)
+                -- Evidence sealed after an earlier erasure (a late native message) is erased
+                -- in a later run: the record names the latest.
+                ON CONFLICT (complaint_id) DO UPDATE
+                SET erased_at = excluded.erased_at, last_changed_at = excluded.last_changed_at,
+                    retention_years = excluded.retention_years, run_id = excluded.run_id
                 RETURNING complaint_id, last_changed_at, erased_at
                 """,
                 cutoff,

@@ -1,0 +1,290 @@
+"""A platform's native message names its buyer: the hub keeps it as evidence only sealed under a
+key that the complaint's erasure destroys. Before erasure those holding the key re-verify the
+platform's signature; after `retention run` every receipt and the audit log still verify, and no
+table, response or log line ever held the buyer's nick, name, phone or address in the clear."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import orjson
+import pytest
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from structlog.testing import capture_logs
+
+from hub.app import create_app
+from hub.audit.checks import check_evidence_signature
+from hub.audit.records import LoggedEvidence
+from hub.audit.resources import AUDIT_LOG
+from hub.clock import CLOCK
+from hub.crypto._b64 import b64url_decode
+from hub.crypto.jcs import canonical_json
+from hub.privacy.native_evidence import open_evidence, sealed_digest
+from hub.privacy.resources import MASTER_KEYS
+from hub.sdk.client import HubClient
+from hub.settings import Settings
+from hub.store.evidence import EvidenceSeals
+from hub.store.resources import POOL
+from tests.platforms._sync import routed_case
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime.now(UTC)
+FOUR_YEARS_AGO = (NOW - timedelta(days=4 * 365 + 1)).replace(microsecond=0)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# A buyer as Taobao's and JD's messages name one (adapters/*/fixtures): every value must stay
+# sealed. The phone number is a test number no real subscriber holds.
+BUYER_NICK = "英伦风格9848"
+RECEIVER_NAME = "张晓燕"
+RECEIVER_PHONE = "13912345678"
+RECEIVER_ADDRESS = "浙江省杭州市西湖区文三路478号华星时代广场B座"
+QUESTION = f"屏幕有坏点，联系电话{RECEIVER_PHONE}，收件人{RECEIVER_NAME}"
+SECRETS = (BUYER_NICK, RECEIVER_NAME, RECEIVER_PHONE, RECEIVER_ADDRESS)
+
+
+class MovableClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(FOUR_YEARS_AGO)
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: MovableClock) -> web.Application:
+    app = create_app(settings)
+    app[CLOCK] = clock
+    return app
+
+
+def _native_time(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def taobao_refund(moment: datetime) -> dict[str, Any]:
+    """A TMC refund message (adapters/taobao/fixtures/real_tmc_refund_created) with its buyer."""
+    content = {
+        "buyer_nick": BUYER_NICK,
+        "refund_id": 3290848379609938,
+        "refund_fee": "59.78",
+        "oid": 54973839805603899,
+        "tid": 54973839805603899,
+        "refund_phase": "onsale",
+        "bill_type": "return_bill",
+        "seller_nick": "流行色彩坐标",
+        "receiver_name": RECEIVER_NAME,
+        "receiver_mobile": RECEIVER_PHONE,
+        "receiver_address": RECEIVER_ADDRESS,
+        "modified": _native_time(moment),
+    }
+    return {"topic": "taobao_refund_RefundCreated", "content": orjson.dumps(content).decode()}
+
+
+def jd_service(moment: datetime) -> dict[str, Any]:
+    """An after-sales service at step 10 (adapters/jd/fixtures/step_10): free text and contact."""
+    return {
+        "afsServiceId": 1234567890,
+        "afsApplyId": 987654321,
+        "orderId": 6932458127345678901,
+        "wareId": 100012043978,
+        "customerExpect": 10,
+        "afsServiceStep": 10,
+        "suggestAmount": "299.00",
+        "afsApplyTime": _native_time(moment),
+        "questionDesc": QUESTION,
+        "customerContactName": RECEIVER_NAME,
+        "customerMobilePhone": RECEIVER_PHONE,
+        "pickwareAddress": RECEIVER_ADDRESS,
+    }
+
+
+PUSHES: dict[str, Callable[[datetime], dict[str, Any]]] = {
+    "taobao": taobao_refund,
+    "jd": jd_service,
+}
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINT_HUB_")}
+    env |= {
+        "COMPLAINT_HUB_DATABASE_URL": settings.database_url or "",
+        "COMPLAINT_HUB_DATA_DIR": str(settings.data_dir),
+        "PYTHONPATH": str(REPO),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+async def _database_text(db: asyncpg.Connection) -> str:
+    """Every row of every table as text, bytea decoded too: where a buyer's data could hide."""
+    tables = await db.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+    )
+    parts = []
+    for table in tables:
+        rows = await db.fetch(f'SELECT t::text AS row FROM "{table["tablename"]}" t')
+        parts.extend(r["row"] for r in rows)
+    text = "\n".join(parts)
+    decoded = [
+        bytes.fromhex(found[: len(found) // 2 * 2]).decode("utf-8", errors="ignore")
+        for found in re.findall(r"\\x([0-9a-f]+)", text)
+    ]
+    # JSON text may hold non-ASCII characters as \\u escapes: read those too.
+    escaped = [json.loads(f'"{found}"') for found in re.findall(r"(?:\\\\u[0-9a-fA-F]{4})+", text)]
+    return "\n".join([text, *decoded, *escaped])
+
+
+def _document(evidence: LoggedEvidence) -> dict[str, object]:
+    """The digest document of hub.store.evidence, as a reader outside the hub rebuilds it."""
+    return {
+        "body_sha256": hashlib.sha256(evidence.body).hexdigest(),
+        "covered": evidence.covered,
+        "kid": evidence.kid,
+        "sender": evidence.sender,
+        "signature": evidence.signature,
+        "signature_input": evidence.signature_input,
+    }
+
+
+def _assert_nothing_personal(where: str, text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text, f"{secret!r} found in {where}"
+
+
+async def _public_key(db: asyncpg.Connection, kid: str) -> Ed25519PublicKey:
+    raw = await db.fetchval("SELECT public_key FROM participant_keys WHERE kid = $1", kid)
+    return Ed25519PublicKey.from_public_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("platform", sorted(PUSHES))
+async def test_a_native_push_keeps_its_buyer_sealed_and_erasure_leaves_it_all_verifiable(
+    platform: str,
+    app: web.Application,
+    enrol: Any,
+    clock: MovableClock,
+    settings: Settings,
+    db: asyncpg.Connection,
+) -> None:
+    bureau = await enrol("bureau.hz", "bureau", regions=("330100",))
+    native: HubClient = await enrol(f"platform.{platform}", "platform", platform=platform)
+    operator = await enrol("operator.hub", "operator")
+    complaint_id = await routed_case(bureau, platform, "312345678901", 5978)
+    message = PUSHES[platform](clock.now)
+
+    with capture_logs() as logs:
+        pushed = await native.request(
+            "POST",
+            f"/v1/platforms/{platform}/inbound",
+            json=message,
+            params={"complaint_id": complaint_id},
+        )
+    assert pushed.status == 201, pushed.body
+    receipt = await native.verify_receipt(pushed.json()["results"][0]["receipt"])
+    assert receipt["complaint_id"] == complaint_id
+    # (1) Not in the logs the push wrote, nor in any table.
+    assert any(line.get("event") == "native_record_ingested" for line in logs)
+    _assert_nothing_personal("the logs", repr(logs))
+    _assert_nothing_personal("the database", await _database_text(db))
+
+    # ... nor in the chain as a reader not entitled to the personal part reads it (an operator):
+    # the evidence is there, marked sealed, and names its sender.
+    response = await operator.request("GET", f"/v1/complaints/{complaint_id}/events")
+    assert response.status == 200, response.body
+    _assert_nothing_personal("the chain an operator reads", response.body.decode())
+    hidden = response.json()["events"][3]["evidence"]
+    assert (hidden["sender"], hidden["sealed"], hidden["body"], hidden["signature"]) == (
+        f"platform.{platform}",
+        True,
+        "",
+        "",
+    )
+    assert not any(k.startswith('"content-digest"') for k in hidden["covered"])
+
+    # (2) Kept sealed under a key of the complaint's: the handling bureau and the platform (who
+    # may read the personal part) get it opened, and re-verify the platform's signature over
+    # exactly what it sent and the receipt's digest, salted.
+    public_key = await _public_key(db, hidden["kid"])
+    for reader in (bureau, native):
+        chain = await reader.call("GET", f"/v1/complaints/{complaint_id}/events")
+        shown = chain["events"][3]["evidence"]
+        assert shown["sealed"] is True
+        assert orjson.loads(shown["body"]) == message
+        logged = LoggedEvidence(
+            bytes.fromhex(receipt["evidence_sha256"]),
+            shown["sender"],
+            shown["kid"],
+            shown["body"].encode(),
+            shown["signature_input"],
+            shown["signature"],
+            shown["covered"],
+            datetime.fromisoformat(shown["received_at"]),
+        )
+        check_evidence_signature(logged, public_key)
+        salted = hashlib.sha256(b64url_decode(shown["salt"]) + canonical_json(_document(logged)))
+        assert salted.hexdigest() == receipt["evidence_sha256"]
+    # The store keeps one seal for it, which the master key opens.
+    [stored] = await EvidenceSeals(app[POOL]).of_complaint(complaint_id)
+    assert stored.seal is not None
+    opened = open_evidence(app[MASTER_KEYS].keys, stored.seal)
+    assert orjson.loads(opened.evidence.body) == message
+    digest = sealed_digest(opened.salt, opened.evidence)
+    assert receipt["evidence_sha256"] == digest.hex()
+    # (3) The digest is salted: the plain digest of the message, which anyone could test guesses
+    # of a buyer against, is nowhere.
+    unsalted = hashlib.sha256(canonical_json(opened.evidence.digest_document())).hexdigest()
+    assert receipt["evidence_sha256"] != unsalted
+    assert unsalted not in await _database_text(db)
+
+    # Retention erases the complaint's seals (it has no personal part of its own here).
+    run = await asyncio.to_thread(_cli, settings, "retention", "run", "--json")
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout)
+    assert (summary["expired"], summary["erased"]) == (1, 1)
+    [erased] = await EvidenceSeals(app[POOL]).of_complaint(complaint_id)
+    assert erased.seal is None
+    assert erased.erased_at is not None
+    row = await db.fetchrow(
+        "SELECT wrapped_data_key, nonce, ciphertext FROM native_evidence_seals"
+        " WHERE complaint_id = $1",
+        complaint_id,
+    )
+    assert row is not None
+    assert set(row.values()) == {None}
+    _assert_nothing_personal("the database after erasure", await _database_text(db))
+
+    # Every receipt and the audit log still verify.
+    chain = await bureau.call("GET", f"/v1/complaints/{complaint_id}/events")
+    for item in chain["events"]:
+        verified = await bureau.verify_receipt(item["receipt"])
+        assert verified["event_id"] == item["event"]["event_id"]
+    assert (await bureau.verify_receipt(chain["events"][3]["receipt"]))[
+        "evidence_sha256"
+    ] == digest.hex()
+    await app[AUDIT_LOG].publish()
+    audit = await asyncio.to_thread(_cli, settings, "audit", "verify")
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert audit.stdout.startswith("ok: 4 events")
