@@ -257,3 +257,21 @@ async def test_batches_and_single_events_at_once_keep_positions_dense_and_the_lo
     assert len(positions) == 3 * 50 + 20 + 1
     summary = await verify_log(app[POOL], _quiet)
     assert summary["failures"] == []
+
+
+async def test_an_item_holding_what_the_database_cannot_store_fails_alone(
+    enrol: Enrol, db: asyncpg.Connection
+) -> None:
+    bureau = await Cast(enrol)("bureau")
+    good = [step_event("bureau", 1, new_complaint_id()) for _ in range(3)]
+    bad = step_event("bureau", 1, new_complaint_id())
+    bad["data"]["respondent"]["merchant"]["name"] = "A\u0000B"  # no NUL in PostgreSQL's jsonb
+    before = await row_counts(db)
+
+    items = await bureau.send_batch([good[0], bad, good[1], good[2]])
+
+    assert [i["outcome"] for i in items] == ["accepted", "refused", "accepted", "accepted"]
+    assert items[1]["status"] == 422
+    assert items[1]["problem"]["type"].endswith("/invalid-record")
+    assert items[1]["problem"]["pointer"] == "/data/respondent/merchant/name"
+    assert (await row_counts(db)).events == before.events + 3
