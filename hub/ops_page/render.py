@@ -162,7 +162,7 @@ def _task_cells(process: Mapping[str, Any]) -> str:
 def live_fragment(picture: Mapping[str, Any], csrf: str) -> str:
     """The part of /ops the script replaces every few seconds."""
     parts = [
-        f'<p class="meta">As of {_when(picture["generated_at"])} · feed head'
+        f'<p class="meta">As of {_when(picture["generated_at"])} (times in UTC) · feed head'
         f" {_e(picture['head_position'])} · unauthenticated rejects in the last hour:"
         f" {_counts(picture['unauthenticated_rejects_last_hour'])}</p>",
         _table(

@@ -1,10 +1,12 @@
 """`complaint-hub operators` against the database, and `complaint-hub status` over HTTP from a
-running hub, with no database access of its own. Both run the console script's `main`."""
+running hub, with no database access of its own (its `main`, in a thread beside the hub)."""
 
 from __future__ import annotations
 
 import asyncio
-import io
+import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,51 +20,46 @@ from hub.operators.passwords import verify_password
 from tests.ops_page.conftest import OPERATOR, PASSWORD
 
 
-def _operators(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str, stdin: str = ""
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code = main(["operators", *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+async def _cli(*args: str, env: dict[str, str], stdin: str = "") -> tuple[int, str, str]:
+    """The console script in a process of its own: commands that open the database configure
+    logging for the whole process, which must not outlive them into other tests."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub.cli",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **env},
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), timeout=120)
+    return process.returncode or 0, out.decode(), err.decode()
 
 
-def test_operators_are_added_with_an_scrypt_hash_listed_and_removed(
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+async def test_operators_are_added_with_an_scrypt_hash_listed_and_removed(
+    database_url: str, tmp_path: Path, db: asyncpg.Connection
 ) -> None:
-    monkeypatch.setenv("COMPLAINT_HUB_DATABASE_URL", database_url)
-    monkeypatch.setenv("COMPLAINT_HUB_DATA_DIR", str(tmp_path))
-    code, out, _ = _operators(monkeypatch, capsys, "add", "ops.bob", stdin=PASSWORD + "\n")
+    env = {"COMPLAINT_HUB_DATABASE_URL": database_url, "COMPLAINT_HUB_DATA_DIR": str(tmp_path)}
+    (code, out, _), (short, _, refused) = await asyncio.gather(
+        _cli("operators", "add", "ops.bob", env=env, stdin=PASSWORD + "\n"),
+        _cli("operators", "add", "ops.carol", env=env, stdin="short\n"),
+    )
     assert (code, out.strip()) == (0, "operator ops.bob added")
-
-    async def stored() -> Any:
-        conn = await asyncpg.connect(database_url)
-        try:
-            return await conn.fetch("SELECT name, password_hash FROM operators")
-        finally:
-            await conn.close()
-
-    ((name, password_hash),) = asyncio.run(stored())
+    assert short == 1
+    assert "at least 12 characters" in refused
+    ((name, password_hash),) = await db.fetch("SELECT name, password_hash FROM operators")
     assert name == "ops.bob"
     assert password_hash.startswith("scrypt$")
     assert PASSWORD not in password_hash
     assert verify_password(PASSWORD, password_hash)
 
-    code, _, err = _operators(monkeypatch, capsys, "add", "ops.carol", stdin="short\n")
-    assert code == 1
-    assert "at least 12 characters" in err
-    code, _, err = _operators(monkeypatch, capsys, "add", "ops.bob", stdin=PASSWORD + "\n")
-    assert code == 1
-    assert "already exists" in err
-    code, out, _ = _operators(monkeypatch, capsys, "list")
-    assert "ops.bob" in out
-    assert "ops.carol" not in out
-    assert _operators(monkeypatch, capsys, "remove", "ops.bob")[0] == 0
-    assert _operators(monkeypatch, capsys, "remove", "ops.bob")[0] == 1
-    assert asyncio.run(stored()) == []
+    code, out, _ = await _cli("operators", "list", "--json", env=env)
+    assert code == 0
+    assert [row["name"] for row in json.loads(out)] == ["ops.bob"]
+    code, _, _ = await _cli("operators", "remove", "ops.bob", env=env)
+    assert code == 0
+    assert await db.fetchval("SELECT count(*) FROM operators") == 0
 
 
 async def test_status_shows_the_picture_read_over_http_with_an_operator_login(
