@@ -80,6 +80,10 @@ async def test_each_item_gets_its_own_verdict_and_one_bad_item_harms_no_other(
     # The case reads as if the events had come one by one; the audit log verifies throughout.
     case = await bureau.get_complaint(str(chained[0]["complaint_id"]))
     assert case["version"] == 3
+    # A feed reader checks each batch item's receipt against the event it comes with.
+    page = await bureau.get_feed(after=positions[0] - 1, limit=4)
+    verified = [await bureau.verify_feed_item(item) for item in page["items"]]
+    assert [v["position"] for v in verified] == positions
     summary = await verify_log(app[POOL], _quiet)
     assert summary["failures"] == []
 
