@@ -266,6 +266,10 @@ async def run_demo(settings: Settings, options: DemoOptions, out: TextIO = sys.s
             await player.run()
         finally:
             timeline.freeze()
+            # The platforms stop with the play: a poller still behind simulated time would
+            # otherwise go on adding the records it had not reached yet.
+            for gateway in pulled.values():
+                gateway.closed = True
             show.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await show
@@ -293,11 +297,10 @@ async def run_demo(settings: Settings, options: DemoOptions, out: TextIO = sys.s
         for line in report.summary(outcome, subscriber.ledger):
             print(line, file=out)
         out.flush()
+        complete = feed_events == subscriber.verified and subscriber.signature_failures == 0
         if options.linger and not interrupted():
-            print("the hub keeps serving these pages until Ctrl-C", file=out, flush=True)
-            await _until_interrupt()
-    lost = feed_events - subscriber.verified
-    return 0 if lost == 0 and subscriber.signature_failures == 0 else 1
+            await _until_interrupt(out)
+    return 0 if complete else 1
 
 
 def _on_interrupt(stop: asyncio.Event) -> Callable[[], bool]:
@@ -316,11 +319,12 @@ def _on_interrupt(stop: asyncio.Event) -> Callable[[], bool]:
     return lambda: seen
 
 
-async def _until_interrupt() -> None:
+async def _until_interrupt(out: TextIO) -> None:
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, done.set)
+    print("the hub keeps serving these pages until Ctrl-C", file=out, flush=True)
     await done.wait()
 
 

@@ -95,7 +95,7 @@ async def test_the_demo_runs_to_its_summary_with_every_event_delivered_and_verif
             process.send_signal(signal.SIGINT)
         _, errors = await asyncio.wait_for(process.communicate(), 30)
 
-    assert process.returncode == 0, errors.decode()[-2000:]
+    assert process.returncode == 0, output + "\n" + errors.decode()[-2000:]
     summary = FEED_LINE.search(output)
     assert summary is not None, output
     assert summary["lost"] == "0"

@@ -49,6 +49,8 @@ class SignedGateway:
         self._clock = clock
         self.signing: Signing = "valid"
         self.stamp_as_request = False
+        # Closed: every query gets a 503, as from a gateway taken down for the night.
+        self.closed = False
         self.queries: list[ServedQuery] = []
 
     def answer(self, params: dict[str, str]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
@@ -64,6 +66,8 @@ class SignedGateway:
         return int(self._clock().timestamp())
 
     async def _answer(self, request: web.Request) -> web.Response:
+        if self.closed:
+            return web.Response(status=503, text="closed")
         params = dict(request.query)
         document, served = self.answer(params)
         url = f"{request.scheme}://{request.host}{request.raw_path}"
