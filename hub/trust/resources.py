@@ -14,6 +14,7 @@ from hub.store.participants import NonceStore, ParticipantStore
 from hub.store.resources import DATABASE_URL, POOL, SEAL
 from hub.supervisor import SUPERVISOR
 from hub.trust.keys import CachedParticipants
+from hub.trust.nonces import BatchedNonces
 from hub.trust.signer import HubSigner, key_file_path
 
 PARTICIPANTS: web.AppKey[ParticipantStore] = web.AppKey("participants")
@@ -31,7 +32,8 @@ async def trust_ctx(app: web.Application) -> AsyncIterator[None]:
     pool = app[POOL]
     # Keys are authenticated from memory, dropped on every change (hub/trust/keys.py).
     app[PARTICIPANTS] = participants = CachedParticipants(pool, app[DATABASE_URL])
-    app[NONCES] = nonces = NonceStore(pool)
+    # Claimed in batches: concurrent requests share one round trip (hub/trust/nonces.py).
+    app[NONCES] = nonces = BatchedNonces(pool)
     app[HUB_KEYS] = hub_keys = HubKeyStore(pool)
     signer = await HubSigner.load(
         hub_keys,

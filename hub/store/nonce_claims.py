@@ -1,0 +1,26 @@
+"""Claiming many request nonces in one statement (hub/trust/nonces.py gathers them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+_CLAIM_MANY = """
+INSERT INTO request_nonces (kid, nonce, expires_at)
+SELECT k, n, now() + make_interval(secs => $3) FROM unnest($1::text[], $2::text[]) AS u(k, n)
+ON CONFLICT (kid, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
+WHERE request_nonces.expires_at < now()
+RETURNING kid, nonce
+"""
+
+
+async def claim_many(
+    pool: asyncpg.Pool, pairs: Sequence[tuple[str, str]], ttl_s: int
+) -> set[tuple[str, str]]:
+    """The (kid, nonce) pairs claimed now: unseen, or seen but expired. The pairs must be
+    distinct (one statement cannot update a row twice)."""
+    rows = await pool.fetch(
+        _CLAIM_MANY, [kid for kid, _ in pairs], [nonce for _, nonce in pairs], float(ttl_s)
+    )
+    return {(row["kid"], row["nonce"]) for row in rows}
