@@ -84,8 +84,17 @@ class WorkerPool:
         process = subprocess.Popen(self._command, env=self._env, preexec_fn=_die_with_parent)
         return _Worker(number, process, time.monotonic())
 
-    def start(self) -> None:
-        self._workers = [self._start(number) for number in range(self._count)]
+    def start(self, first_listening: Callable[[], bool], timeout_s: float = 120) -> None:
+        """The first worker, then the others once it listens (or has had `timeout_s`): the hub
+        answers as soon as one process could, rather than when all have shared the cores to
+        import and migrate at once."""
+        self._workers = [self._start(0)]
+        deadline = time.monotonic() + timeout_s
+        while not self._stopping and time.monotonic() < deadline:
+            if first_listening() or self._workers[0].process.poll() is not None:
+                break
+            time.sleep(_POLL_S / 2)
+        self._workers += [self._start(number) for number in range(1, self._count)]
 
     def stop(self) -> None:
         self._stopping = True
@@ -127,6 +136,19 @@ class WorkerPool:
                 log.error("worker_stopped_badly", worker=worker.number, returncode=code)
                 status = 1
         return status
+
+
+def listening(host: str, port: int) -> Callable[[], bool]:
+    """Whether some process accepts connections on host:port (the reserved socket does not)."""
+
+    def probe() -> bool:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    return probe
 
 
 def worker_environment(
@@ -171,7 +193,7 @@ def run_workers(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: pool.stop())
     try:
-        pool.start()
+        pool.start(listening(settings.host, port))
         announce(port)
         # Workers get the shutdown timeout to drain, and a margin to close their resources.
         return pool.run(settings.shutdown_timeout_s + 15)
