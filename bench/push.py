@@ -14,11 +14,12 @@ the generator. Closed loop keeps `--concurrency` requests in flight; open loop s
 `--rate` whatever the answers, and measures each latency from the moment its request was due,
 so a slow hub cannot hide its queue.
 
-The baseline is the same binary, processes, concurrency and crypto with
-COMPLAINT_HUB_BASELINE_MODE=1: one transaction per event, the reference `jsonschema`, the
-standard `json` module, canonical JSON recomputed with `rfc8785` at each use, and the per-request
-key, nonce and idempotency round trips. Each figure is printed with its ratio, optimised /
-baseline, and as a BENCH line that bench/report.py collects.
+The baseline is the same binary, processes, workers, concurrency and crypto with
+COMPLAINT_HUB_BASELINE_MODE=1, differing only in: one transaction per event (no group commit),
+the reference `jsonschema` validator, the standard `json` module, and canonical JSON recomputed
+with the `rfc8785` package at each use. Both hubs run at once, each on a fresh database of the
+same PostgreSQL, and the generator alternates between them round by round. Each figure is
+printed with its ratio, optimised / baseline, and as a BENCH line for bench/report.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -141,20 +143,38 @@ async def _generate(spec: dict[str, Any]) -> dict[str, Any]:
             await asyncio.gather(*(worker() for _ in range(spec["concurrency"])))
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
-    ordered = sorted(latencies)
-    ok = statuses.get("201", 0)
     return {
         "events": total,
-        "accepted": ok,
-        "errors": total - ok,
         "statuses": statuses,
         "seconds": elapsed,
-        "events_per_s": ok / elapsed,
+        "cpu_seconds": cpu,
+        "latencies": latencies,
+        "presigned": presigned,
+    }
+
+
+def _combined(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One figure from several rounds of one mode: totals over totals, percentiles of all."""
+    ordered = sorted(latency for result in rounds for latency in result["latencies"])
+    statuses: dict[str, int] = {}
+    for result in rounds:
+        for status, count in result["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+    seconds = sum(result["seconds"] for result in rounds)
+    ok = statuses.get("201", 0)
+    return {
+        "events": sum(result["events"] for result in rounds),
+        "accepted": ok,
+        "errors": sum(result["events"] for result in rounds) - ok,
+        "statuses": statuses,
+        "seconds": seconds,
+        "events_per_s": ok / seconds,
         "p50_ms": _percentile(ordered, 0.50) * 1000,
         "p99_ms": _percentile(ordered, 0.99) * 1000,
         "p999_ms": _percentile(ordered, 0.999) * 1000,
-        "generator_cpu_pct": 100 * cpu / elapsed,
-        "presigned": presigned,
+        "generator_cpu_pct": 100 * sum(result["cpu_seconds"] for result in rounds) / seconds,
+        "hub_max_rss_mib": max(result["hub_max_rss_mib"] for result in rounds),
+        "presigned": all(result["presigned"] for result in rounds),
     }
 
 
@@ -319,30 +339,55 @@ def _run_generator(spec: dict[str, Any], cpu: int, hub: Hub) -> dict[str, Any]:
     return result
 
 
-def _measure(
-    dsn: str, name: str, args: argparse.Namespace, *, baseline: bool, events: int
-) -> dict[str, Any]:
+@dataclass
+class Mode:
+    label: str
+    baseline: bool
+    key_hex: str = ""
+    hub: Hub | None = None
+    rounds: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def _measure(dsn: str, figure: str, args: argparse.Namespace, events: int) -> list[Mode]:
+    """Both hubs up at once, each on its own fresh database; the generator alternates between
+    them round by round (optimised first, then baseline first, ...), so a neighbour's burst of
+    load on this shared machine falls on both alike."""
     from hub.crypto.keys import generate_private_key, public_key_raw
 
-    key = generate_private_key()
-    url = asyncio.run(_fresh_database(dsn, name, public_key_raw(key.public_key())))
-    data_dir = Path(tempfile.mkdtemp(prefix="chpush", dir="/tmp"))
-    try:
-        with hub_process(url, data_dir, workers=args.workers, baseline=baseline) as hub:
-            duration = events / args.rate if args.rate else events / 1000
-            spec = {
-                "url": hub.url,
-                "private_key": key.private_bytes_raw().hex(),
-                "events": events,
-                "concurrency": 0 if args.rate else args.concurrency,
-                "rate": args.rate,
-                "presign": duration < PRESIGN_LIMIT_S and not args.sign_just_in_time,
-            }
-            profile = args.profile if args.profile and not baseline else None
-            with _profiled(hub, profile):
-                return _run_generator(spec, args.generator_cpu, hub)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    modes = [Mode("optimised", baseline=False)]
+    if not args.no_baseline:
+        modes.append(Mode("baseline", baseline=True))
+    with contextlib.ExitStack() as stack:
+        for mode in modes:
+            key = generate_private_key()
+            mode.key_hex = key.private_bytes_raw().hex()
+            name = f"push_{figure}{'_base' if mode.baseline else ''}"
+            url = asyncio.run(_fresh_database(dsn, name, public_key_raw(key.public_key())))
+            data_dir = Path(tempfile.mkdtemp(prefix="chpush", dir="/tmp"))
+            stack.callback(shutil.rmtree, data_dir, ignore_errors=True)
+            mode.hub = stack.enter_context(
+                hub_process(url, data_dir, workers=args.workers, baseline=mode.baseline)
+            )
+        per_round = max(1, events // args.rounds)
+        duration = per_round / args.rate if args.rate else per_round / 1000
+        for number in range(args.rounds):
+            for mode in modes if number % 2 == 0 else modes[::-1]:
+                if mode.hub is None:
+                    continue
+                spec = {
+                    "url": mode.hub.url,
+                    "private_key": mode.key_hex,
+                    "events": per_round,
+                    "concurrency": 0 if args.rate else args.concurrency,
+                    "rate": args.rate,
+                    "presign": duration < PRESIGN_LIMIT_S and not args.sign_just_in_time,
+                }
+                profile = args.profile if args.profile and not mode.baseline else None
+                if profile is not None and number > 0:
+                    profile = profile.with_name(f"{profile.stem}-{number}{profile.suffix}")
+                with _profiled(mode.hub, profile):
+                    mode.rounds.append(_run_generator(spec, args.generator_cpu, mode.hub))
+    return modes
 
 
 def _line(label: str, result: dict[str, Any]) -> str:
@@ -365,6 +410,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--generator-cpu", type=int, default=(os.cpu_count() or 1) - 1)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2, help="alternations of the two modes")
     parser.add_argument("--sign-just-in-time", action="store_true")
     parser.add_argument("--database-url")
     parser.add_argument("--profile", type=Path, help="py-spy the optimised hub into this file")
@@ -378,6 +424,7 @@ def main() -> None:
         args.seconds = args.soak
         args.rate = args.rate or 1300
         args.no_baseline = True
+        args.rounds = 1
     events = int(args.rate * args.seconds) if args.rate else args.events
     mode = (
         f"open loop {args.rate:g}/s for {args.seconds:g} s"
@@ -391,17 +438,11 @@ def main() -> None:
 
     async def run() -> tuple[dict[str, Any], dict[str, Any] | None]:
         async with bench_database(args.database_url) as dsn:
-            fast = await asyncio.to_thread(
-                _measure, dsn, f"push_{figure}", args, baseline=False, events=events
-            )
-            print(_line("optimised", fast), flush=True)
-            base = None
-            if not args.no_baseline:
-                base = await asyncio.to_thread(
-                    _measure, dsn, f"push_{figure}_base", args, baseline=True, events=events
-                )
-                print(_line("baseline", base), flush=True)
-            return fast, base
+            modes = await asyncio.to_thread(_measure, dsn, figure, args, events)
+        combined = [_combined(mode.rounds) for mode in modes]
+        for mode, result in zip(modes, combined, strict=True):
+            print(_line(mode.label, result), flush=True)
+        return combined[0], (combined[1] if len(combined) > 1 else None)
 
     fast, base = asyncio.run(run())
     if base is not None:
