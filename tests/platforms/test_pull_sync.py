@@ -19,12 +19,16 @@ from hub.app import create_app
 from hub.clock import CLOCK
 from hub.crypto import MessageView, parse_signatures, verify_request
 from hub.crypto.keys import generate_private_key, public_key_raw
+from hub.demo.simulators.pinduoduo import PATH, PinduoduoSimulator
 from hub.platforms.sync.resources import SYNC_AUTOSTART, SYNC_STATES, SYNC_WORKERS
 from hub.platforms.sync.worker import SyncWorker
+from hub.privacy.native_evidence import open_evidence
+from hub.privacy.resources import MASTER_KEYS
 from hub.settings import Settings
+from hub.store.evidence import EvidenceSeals
+from hub.store.resources import POOL
 from hub.trust.resources import HUB_SIGNER, PARTICIPANTS
 from tests.platforms._sync import Clock, routed_case
-from hub.demo.simulators.pinduoduo import PATH, PinduoduoSimulator
 
 PDD = "platform.pinduoduo"
 PDD_KID = "pdd-gateway-2026"
@@ -152,16 +156,22 @@ async def test_the_verified_gateway_answer_is_kept_as_the_evidence_of_the_pulled
     await worker.poll_once()
 
     row = await db.fetchrow(
-        "SELECT ev.sender, ev.kid, ev.body, ev.covered::text AS covered FROM events e"
+        "SELECT ev.evidence_id, ev.sender, ev.kid, ev.body, ev.sealed FROM events e"
         " JOIN evidence ev USING (evidence_id) WHERE e.complaint_id = $1 AND e.version = 4",
         complaint_id,
     )
     assert (row["sender"], row["kid"]) == (PDD, PDD_KID)
-    answer = json.loads(row["body"])
+    # The page names its buyers: it is kept only sealed under a key of the complaint's.
+    assert (row["sealed"], bytes(row["body"])) == (True, b"")
+    seals = await EvidenceSeals(app[POOL]).of_complaint(complaint_id)
+    seal = next(s.seal for s in seals if s.evidence_id == row["evidence_id"])
+    assert seal is not None
+    opened = open_evidence(app[MASTER_KEYS].keys, seal).evidence
+    answer = json.loads(opened.body)
     assert [str(r["id"]) for r in answer["refund_increment_get_response"]["refund_list"]] == [
         next(iter(sim.records))
     ]
-    covered = json.loads(row["covered"])
+    covered = opened.covered
     # The platform signed its status, its body digest and the hub's own signed query.
     assert {'"@status"', '"content-digest"', '"@query";req', '"signature";req'} <= set(covered)
     # The query itself was signed with the hub's key, for anyone holding the JWKS to check.
