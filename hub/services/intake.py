@@ -12,7 +12,7 @@ from typing import Any
 from hub.crypto.jcs import canonical_json, check_signable
 from hub.domain.breaches import is_hub_event_id
 from hub.http.body import loads_stdlib, loads_unique
-from hub.problems import EventIdReused, IdConflict, InvalidRecord
+from hub.problems import EventIdReused, IdConflict, InvalidRecord, Problem
 from hub.records.validate import validate_event, validate_event_reference
 from hub.services.decisions import CaseChecks
 from hub.services.records import invalid_record_problems
@@ -136,10 +136,14 @@ async def accept_event(
 ) -> Appended:
     """Append one signed event, or answer a retry with what was appended the first time."""
     pending = build_pending(doc, participant.participant_id, evidence, pipeline=pipeline)
-    # Idempotency before anything else: a retry after a lost response gets its receipt even
-    # when later events have moved the case on since.
-    stored = await store.get_by_event_id(pending.event_id)
-    if stored is not None:
-        return _answer(stored, pending)
-    await checks.vet(pending)
+    # Idempotency before any decision: a retry after a lost response gets its receipt even when
+    # later events have moved the case on since. The group transaction looks the event id up
+    # before it checks the case, so only a refusal before it needs a look-up of its own.
+    try:
+        await checks.vet(pending)
+    except Problem:
+        stored = await store.get_by_event_id(pending.event_id)
+        if stored is not None:
+            return _answer(stored, pending)
+        raise
     return _answer(await store.append(pending, checks.for_actor(participant)), pending)
