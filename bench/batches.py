@@ -12,7 +12,9 @@ The ceiling, measured right after on the same server: the same number of rows, o
 sizes (canonical body, digests, a batch item receipt's length), COPYed by asyncpg into a table
 made `LIKE events INCLUDING ALL` (its columns, primary key, unique and other indexes, without
 the append-only triggers or foreign keys), `--size` rows per transaction from as many
-connections as batches were in flight. The ratio is the hub's share of that rate.
+connections as batches were in flight. The ratio is the hub's share of that rate. For scale,
+`--singles` distinct filings then go through the same hub one per request (`POST /v1/events`,
+64 in flight), and the batch rate is printed against theirs too.
 """
 
 from __future__ import annotations
@@ -84,6 +86,46 @@ def _signed_batches(
         )
         signed.append((body, headers))
     return signed
+
+
+def _signed_singles(url: str, key: Any, count: int) -> list[tuple[bytes, dict[str, str]]]:
+    import orjson
+
+    from hub.crypto.httpsig import sign_request
+
+    run = uuid.uuid4().hex[:8]
+    signed = []
+    for number in range(count):
+        body = orjson.dumps(_filing(run, number))
+        headers = {"Content-Type": "application/json"}
+        headers.update(
+            sign_request("POST", url + "/v1/events", headers, body, private_key=key, kid=KID)
+        )
+        signed.append((body, headers))
+    return signed
+
+
+async def _push_singles(
+    url: str, signed: list[tuple[bytes, dict[str, str]]], concurrency: int
+) -> float:
+    """Events per second for single signed filings, `concurrency` in flight."""
+    import aiohttp
+
+    queue = list(reversed(signed))
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        while queue:
+            body, headers = queue.pop()
+            async with session.post(url + "/v1/events", data=body, headers=headers) as response:
+                await response.read()
+                if response.status != 201:
+                    raise RuntimeError(f"event refused: {response.status}")
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        return len(signed) / (time.perf_counter() - started)
 
 
 async def _push(
@@ -215,6 +257,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--singles", type=int, default=2000, help="single events sent after, for comparison"
+    )
     args = parser.parse_args()
 
     from hub.crypto.keys import generate_private_key, public_key_raw
@@ -241,6 +286,8 @@ def main() -> None:
                     warm = _signed_batches(hub.url, key, 1, args.size)
                     await _push(hub.url, warm, 1)
                     seconds, accepted, latencies = await _push(hub.url, signed, args.concurrency)
+                    singles = _signed_singles(hub.url, key, args.singles)
+                    single_rate = await _push_singles(hub.url, singles, 64) if singles else None
             finally:
                 shutil.rmtree(data_dir, ignore_errors=True)
             if accepted != events:
@@ -252,9 +299,13 @@ def main() -> None:
         p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
         print(f"hub        {hub_rate:10.0f} events/s  batch p50 {p50:.0f} ms, p99 {p99:.0f} ms")
         print(f"raw COPY   {raw_rate:10.0f} rows/s")
+        if single_rate:
+            print(f"singles    {single_rate:10.0f} events/s (POST /v1/events, 64 in flight)")
         print(f"ratio      {hub_rate / raw_rate:10.2%} of raw COPY", flush=True)
         label = f"batches of {args.size}"
         emit(f"{label}: events/s", hub_rate, "events/s", raw_rate)
+        if single_rate:
+            emit(f"{label}: events/s against single events", hub_rate, "events/s", single_rate)
         emit(f"{label}: batch p50", p50, "ms")
         emit(f"{label}: batch p99", p99, "ms")
 
