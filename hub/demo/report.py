@@ -74,6 +74,7 @@ class Outcome:
     redeliveries: int
     refused: dict[str, int]
     unfinished: dict[str, int]
+    pollers_behind_s: dict[str, float]  # pulled platforms: the hub's poller behind simulated time
     ops_url: str
     reports_url: str
     data_dir: str
@@ -104,13 +105,18 @@ def summary(outcome: Outcome, ledger: Ledger) -> list[str]:
         "left half-way by the simulators: " + _counts(o.unfinished),
         "",
         "platform league table (answered within the ODR clock):",
-        f"  {'platform':<12}{'complaints':>11}{'on time':>9}{'late':>6}{'on time %':>11}",
+        f"  {'platform':<12}{'complaints':>11}{'on time':>9}{'late':>6}{'on time %':>11}"
+        f"  {'hub poller behind':>17}",
     ]
     for row in ledger.league():
         share = row.on_time_share
         shown = "-" if share is None else f"{100 * share:.1f}"
+        behind_s = o.pollers_behind_s.get(row.platform)
+        # a poller far behind simulated time records the platform's answers late (docs/demo.md)
+        lag = "" if behind_s is None else f"{behind_s / 3600:,.1f} h"
         lines.append(
             f"  {row.platform:<12}{row.complaints:>11,}{row.on_time:>9,}{row.late:>6,}{shown:>11}"
+            f"  {lag:>17}".rstrip()
         )
     lines += [
         "",

@@ -45,6 +45,7 @@ from hub.feeds.webhooks.resources import WEBHOOK_CLOCK
 from hub.http.server import Listener
 from hub.operators.passwords import hash_password
 from hub.ops.logs import configure_logging
+from hub.platforms.sync.resources import SYNC_STATES
 from hub.sdk.client import HubClient
 from hub.settings import Settings
 from hub.store.operators import OperatorStore
@@ -275,6 +276,7 @@ async def run_demo(settings: Settings, options: DemoOptions, out: TextIO = sys.s
                 await show
         operator = clients[OPERATOR.participant_id]
         head, feed_events = await _drain(operator, subscriber)
+        behind = await _pollers_behind(app, timeline(), pulled)
         outcome = report.Outcome(
             started=timeline.at(0),
             ended=timeline(),
@@ -290,6 +292,7 @@ async def run_demo(settings: Settings, options: DemoOptions, out: TextIO = sys.s
             redeliveries=subscriber.redeliveries,
             refused=dict(player.refused),
             unfinished=dict(player.unfinished),
+            pollers_behind_s=behind,
             ops_url=f"{base_url}/ops (operator {OPS_LOGIN}, password {ops_password})",
             reports_url=f"{base_url}/reports?year=2026&month=11&token={hub_settings.reports_token}",
             data_dir=str(options.data_dir),
@@ -356,6 +359,18 @@ async def _show_progress(
         if tty:
             out.write("\n")
             out.flush()
+
+
+async def _pollers_behind(
+    app: web.Application, now: datetime, pulled: dict[str, SignedGateway]
+) -> dict[str, float]:
+    """How far each of the hub's pollers was behind simulated time when the play ended."""
+    behind = {}
+    for code in pulled:
+        state = await app[SYNC_STATES].get(code)
+        if state is not None and state.window_end is not None:
+            behind[code] = max(0.0, (now - state.window_end).total_seconds())
+    return behind
 
 
 class FeedReader:
