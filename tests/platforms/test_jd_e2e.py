@@ -6,9 +6,9 @@ from typing import Any
 
 import asyncpg
 
-from tests.platforms._sync import Clock, routed_case
 from hub.demo.simulators.jd import JdSimulator
 from hub.demo.simulators.traffic import JD_PATHS
+from tests.platforms._sync import Clock, routed_case
 
 ORDER_ID = "312345678901"
 AMOUNT_FEN = 59900

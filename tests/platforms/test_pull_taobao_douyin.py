@@ -18,11 +18,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hub.app import create_app
 from hub.clock import CLOCK
 from hub.crypto.keys import generate_private_key, public_key_raw
-from hub.platforms.sync.resources import SYNC_AUTOSTART, SYNC_STATES, SYNC_WORKERS
-from hub.platforms.sync.worker import REJECT_UNLINKED, SyncWorker
-from hub.settings import Settings
-from hub.trust.resources import PARTICIPANTS
-from tests.platforms._sync import Clock, routed_case
 from hub.demo.simulators.douyin import DouyinSimulator
 from hub.demo.simulators.gateway import SignedGateway
 from hub.demo.simulators.taobao import TaobaoSimulator
@@ -32,6 +27,11 @@ from hub.demo.simulators.traffic import (
     douyin_order_id,
     taobao_tid,
 )
+from hub.platforms.sync.resources import SYNC_AUTOSTART, SYNC_STATES, SYNC_WORKERS
+from hub.platforms.sync.worker import REJECT_UNLINKED, SyncWorker
+from hub.settings import Settings
+from hub.trust.resources import PARTICIPANTS
+from tests.platforms._sync import Clock, routed_case
 
 AMOUNT_FEN = 59900
 

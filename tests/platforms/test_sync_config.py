@@ -12,10 +12,10 @@ from typing import Any
 import asyncpg
 import pytest
 
+from hub.demo.simulators.traffic import pdd_order_sn
 from hub.platforms.sync.config import SyncConfigError, parse_targets
 from hub.platforms.sync.resources import SYNC_WORKERS
 from hub.platforms.sync.worker import backoff_s
-from hub.demo.simulators.traffic import pdd_order_sn
 
 PDD = "platform.pinduoduo"
 
