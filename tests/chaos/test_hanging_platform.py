@@ -18,12 +18,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub.app import create_app
 from hub.clock import system_clock
 from hub.crypto.keys import generate_private_key, public_key_raw
+from hub.demo.simulators.pinduoduo import PATH, PinduoduoSimulator
 from hub.settings import Settings
 from hub.store.participants import Participant
 from hub.supervisor import SUPERVISOR
 from hub.trust.resources import PARTICIPANTS
 from tests.conftest import example
-from hub.demo.simulators.pinduoduo import PATH, PinduoduoSimulator
 
 pytestmark = pytest.mark.chaos
 
