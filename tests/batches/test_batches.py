@@ -14,7 +14,15 @@ from hub.cli.audit import verify_log
 from hub.crypto._b64 import b64url_encode
 from hub.sdk.client import HubClient, HubError
 from hub.store.resources import POOL
-from tests.api._lifecycle import Cast, Enrol, event, new_complaint_id, row_counts, step_event
+from tests.api._lifecycle import (
+    OFFER_ID,
+    Cast,
+    Enrol,
+    event,
+    new_complaint_id,
+    row_counts,
+    step_event,
+)
 
 
 def _chain(complaint_id: str, upto: int) -> list[dict[str, object]]:
@@ -279,3 +287,29 @@ async def test_an_item_holding_what_the_database_cannot_store_fails_alone(
     assert items[1]["problem"]["type"].endswith("/invalid-record")
     assert items[1]["problem"]["pointer"] == "/data/respondent/merchant/name"
     assert (await row_counts(db)).events == before.events + 3
+
+
+async def test_a_platforms_batch_meets_the_voice_and_version_rules_item_by_item(
+    enrol: Enrol,
+) -> None:
+    cast = Cast(enrol)
+    bureau, platform = await cast("bureau"), await cast("platform")
+    complaint_id = new_complaint_id()
+    await bureau.send_batch(_chain(complaint_id, 3))  # filed, accepted, routed to the platform
+
+    items = await platform.send_batch(
+        [
+            step_event("bureau", 4, complaint_id),  # acknowledged: the platform's own step
+            # the consumer's answer, which a respondent never gives on a bureau-filed case
+            event("complaint.offer_answered", complaint_id, 5, offer_id=OFFER_ID),
+            event("complaint.offer_made", complaint_id, 4, offer_id=OFFER_ID),  # stale
+            event("complaint.offer_made", complaint_id, 5, offer_id=OFFER_ID),
+        ]
+    )
+
+    assert [i["outcome"] for i in items] == ["accepted", "refused", "refused", "accepted"]
+    assert items[1]["problem"]["type"].endswith("/not-consumer-channel")
+    assert items[2]["problem"]["type"].endswith("/stale-version")
+    assert items[2]["problem"]["current_version"] == 4
+    assert [items[0]["position"] + 1] == [items[3]["position"]]
+    assert (await platform.get_complaint(complaint_id))["version"] == 5
