@@ -13,6 +13,7 @@ moved on. Each item is decided on its own; one refused item fails alone. The row
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -41,6 +42,8 @@ from hub.store.pool import Conn
 # and each item's receipt.
 BatchSeal = Callable[[Sequence[bytes], datetime, str, Evidence | None], tuple[str, list[str]]]
 
+# Items decided between yields to the event loop, so the process's other requests go on.
+_SLICE_ITEMS = 100
 # Transient failures that are safe to retry as a whole: nothing was committed.
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 _MAX_ATTEMPTS = 3
@@ -106,6 +109,8 @@ class BatchStore:
             stored = await _stored_txn(conn, event_ids)
             accepted: list[_Accepted] = []
             for index, event in enumerate(events):
+                if index and index % _SLICE_ITEMS == 0:
+                    await asyncio.sleep(0)
                 if event.event_id in stored:
                     results[index] = _as_problem(
                         same_event_or_conflict(stored[event.event_id], event)
