@@ -1,12 +1,13 @@
 """Batches of signed events pushed over HTTP into a running hub, beside the same run's raw
 PostgreSQL COPY rate into an equivalent table.
 
-    python bench/batches.py [--batches 40] [--size 500] [--concurrency 2] [--workers N]
+    python bench/batches.py [--batches 40] [--size 500] [--concurrency 4] [--workers N]
 
 Starts `complaint-hub serve --workers N` (bench/push.py's hub process) on a fresh database of
 one embedded PostgreSQL, enrols a bureau with a real Ed25519 key, signs every batch (RFC 9421,
 one signature per batch over `{"events": [...]}` of distinct complaint.filed events) before the
-clock starts, and keeps `--concurrency` batches in flight. Every item must be accepted.
+clock starts, and keeps `--concurrency` batches in flight (four by default: the kernel spreads
+connections over the workers by hash, and two could land on one). Every item must be accepted.
 
 The ceiling, measured right after on the same server: the same number of rows, of the same
 sizes (canonical body, digests, a batch item receipt's length), COPYed by asyncpg into a table
@@ -254,7 +255,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--size", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--database-url", default=None)
     parser.add_argument(
