@@ -60,10 +60,10 @@ OPEN_LOOP_CONNECTIONS = 512
 # -- the generator (a separate process, pinned to one core) ------------------------------------
 
 
-def _filing(number: int, run: str) -> bytes:
+def _filing(number: int, run: str, template: bytes) -> bytes:
     import orjson
 
-    document = orjson.loads((EXAMPLES / "complaint.filed.json").read_bytes())
+    document = orjson.loads(template)
     document.update(
         event_id=str(uuid.uuid4()), complaint_id=f"{BUREAU}:PUSH-{run}-{number:08d}", version=1
     )
@@ -98,10 +98,14 @@ async def _generate(spec: dict[str, Any]) -> dict[str, Any]:
     total = spec["events"]
     run = uuid.uuid4().hex[:8]
     presigned = spec["presign"]
-    requests: list[tuple[bytes, dict[str, str] | None]] = []
-    for number in range(total):
-        body = _filing(number, run)
-        requests.append((body, signer.sign(body) if presigned else None))
+    template = EXAMPLES.joinpath("complaint.filed.json").read_bytes()
+    # Pre-signed: every request made before the clock starts. Otherwise each is made (and
+    # signed) when it is due, so a long run holds no more than its requests in flight.
+    requests: list[tuple[bytes, dict[str, str]]] = []
+    if presigned:
+        for number in range(total):
+            body = _filing(number, run, template)
+            requests.append((body, signer.sign(body)))
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     connections = spec["concurrency"] or OPEN_LOOP_CONNECTIONS
@@ -109,8 +113,10 @@ async def _generate(spec: dict[str, Any]) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=60)
 
     async def send(session: aiohttp.ClientSession, index: int, due: float) -> None:
-        body, headers = requests[index]
-        if headers is None:
+        if presigned:
+            body, headers = requests[index]
+        else:
+            body = _filing(index, run, template)
             headers = signer.sign(body)
         try:
             async with session.post(signer.url, data=body, headers=headers) as response:
@@ -125,14 +131,16 @@ async def _generate(spec: dict[str, Any]) -> dict[str, Any]:
         cpu_started, started = time.process_time(), time.perf_counter()
         if spec["rate"]:
             interval = 1 / spec["rate"]
-            tasks = []
+            in_flight: set[asyncio.Future[None]] = set()  # only those not yet answered
             for index in range(total):
                 due = started + index * interval
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                tasks.append(asyncio.ensure_future(send(session, index, due)))
-            await asyncio.gather(*tasks)
+                task = asyncio.ensure_future(send(session, index, due))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+            await asyncio.gather(*in_flight)
         else:
             cursor = iter(range(total))
 
