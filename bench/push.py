@@ -424,6 +424,8 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="py-spy the optimised hub into this file")
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # Stopped with SIGTERM, still stop the hubs and the database this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.generate:
         spec = json.loads(Path(args.generate).read_text())
         print(json.dumps(asyncio.run(_generate(spec))), flush=True)
