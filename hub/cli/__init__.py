@@ -13,6 +13,7 @@ from hub import __version__
 from hub.cli import (
     adapters,
     audit,
+    batch,
     complaints,
     demo,
     feed,
@@ -101,6 +102,7 @@ def _register_extensions(commands: argparse._SubParsersAction[argparse.ArgumentP
         participants.register,
         keys.register,
         send.register,
+        batch.register,
         hub_key.register,
         sweep.register,
         personal.register,
