@@ -34,10 +34,12 @@ from hub.crypto._b64 import b64url_decode
 from hub.crypto.jcs import canonical_json
 from hub.privacy.native_evidence import open_evidence, sealed_digest
 from hub.privacy.resources import MASTER_KEYS
+from hub.retention.run import run_retention
 from hub.sdk.client import HubClient
 from hub.settings import Settings
 from hub.store.evidence import EvidenceSeals
 from hub.store.resources import POOL
+from hub.store.retention import RetentionStore
 from tests.platforms._sync import routed_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -288,3 +290,40 @@ async def test_a_native_push_keeps_its_buyer_sealed_and_erasure_leaves_it_all_ve
     audit = await asyncio.to_thread(_cli, settings, "audit", "verify")
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert audit.stdout.startswith("ok: 4 events")
+
+
+async def test_a_message_sealed_after_an_erasure_is_erased_by_a_later_run(
+    app: web.Application, enrol: Any, clock: MovableClock, db: asyncpg.Connection
+) -> None:
+    bureau = await enrol("bureau.hz", "bureau", regions=("330100",))
+    taobao: HubClient = await enrol("platform.taobao", "platform", platform="taobao")
+    complaint_id = await routed_case(bureau, "taobao", "312345678901", 5978)
+    store = RetentionStore(app[POOL])
+
+    async def push(message: dict[str, Any]) -> None:
+        pushed = await taobao.request(
+            "POST",
+            "/v1/platforms/taobao/inbound",
+            json=message,
+            params={"complaint_id": complaint_id},
+        )
+        assert pushed.status == 201, pushed.body
+
+    await push(taobao_refund(clock.now))
+    first = await run_retention(store, NOW, 3)
+    assert (first.expired, first.erased) == (1, 1)
+
+    # A late message on the erased case: sealed anew, and erased once its own period has passed.
+    clock.now += timedelta(days=1)
+    agreed = taobao_refund(clock.now)
+    agreed["topic"] = "taobao_refund_RefundSellerAgreeAgreement"
+    await push(agreed)
+    seals = await EvidenceSeals(app[POOL]).of_complaint(complaint_id)
+    assert [s.seal is not None for s in seals] == [False, True]
+    later = NOW + timedelta(days=1)
+    second = await run_retention(store, later, 3)
+    assert (second.expired, second.erased) == (1, 1)
+    assert all(s.seal is None for s in await EvidenceSeals(app[POOL]).of_complaint(complaint_id))
+    recorded = await db.fetch("SELECT run_id, erased_at FROM erasures")
+    assert [(r["run_id"], r["erased_at"]) for r in recorded] == [(second.run_id, later)]
+    _assert_nothing_personal("the database", await _database_text(db))
