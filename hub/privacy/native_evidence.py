@@ -16,9 +16,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
+import structlog
 
 from hub.crypto._b64 import b64url_decode, b64url_encode
 from hub.crypto.jcs import canonical_json
@@ -26,7 +27,9 @@ from hub.crypto.receipts import rfc3339
 from hub.privacy.commitment import SALT_BYTES, new_salt
 from hub.privacy.envelope import decrypt, encrypt, new_data_key, unwrap_data_key
 from hub.privacy.keyfile import MasterKeys
-from hub.store.evidence import Evidence, EvidenceSeal
+from hub.store.evidence import Evidence, EvidenceSeal, EvidenceSeals
+
+log = structlog.get_logger("hub.privacy")
 
 _PURPOSE = "native-evidence"
 
@@ -81,3 +84,49 @@ def open_evidence(keys: MasterKeys, seal: EvidenceSeal) -> OpenedEvidence:
         received_at=datetime.fromisoformat(document["received_at"]),
     )
     return OpenedEvidence(plain[:SALT_BYTES], evidence)
+
+
+def reseal_evidence(keys: MasterKeys, seal: EvidenceSeal) -> EvidenceSeal:
+    """The same message under a fresh data key wrapped by the current master key.
+
+    The associated data names the master key version, so the message is encrypted again too;
+    the salt travels inside it, so the digest receipts commit to is unchanged.
+    """
+    data_key = unwrap_data_key(keys, seal.complaint_id, seal.key)
+    plain = decrypt(data_key, seal.complaint_id, _PURPOSE, seal.key.key_version, seal.message)
+    new_key, wrapped = new_data_key(keys, seal.complaint_id)
+    message = encrypt(new_key, seal.complaint_id, _PURPOSE, wrapped.key_version, plain)
+    return EvidenceSeal(seal.complaint_id, wrapped, message, seal.sha256)
+
+
+class KeySource(Protocol):
+    @property
+    def keys(self) -> MasterKeys: ...
+
+
+class EvidenceRewrap:
+    """After a master-key rotation, re-seal native evidence still under older versions.
+
+    Like the personal parts' re-sealer (hub.privacy.rewrap): every hub runs it, batches skip rows
+    another hub holds, and whatever is left is found again on the next pass.
+    """
+
+    def __init__(self, seals: EvidenceSeals, source: KeySource, *, batch: int = 100) -> None:
+        self._seals = seals
+        self._source = source
+        self._batch = batch
+
+    async def reseal_batch(self, limit: int | None = None) -> int:
+        keys = self._source.keys
+        return await self._seals.reseal_below(
+            keys.current, limit or self._batch, lambda seal: reseal_evidence(keys, seal)
+        )
+
+    async def run_once(self) -> int:
+        """Re-seal until nothing is left under an older version; returns how many were."""
+        total = 0
+        while done := await self.reseal_batch():
+            total += done
+            # Counts and versions only, never a message or a complaint id.
+            log.info("native_evidence_resealed", count=done, key_version=self._source.keys.current)
+        return total

@@ -9,8 +9,10 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.privacy.keyfile import MasterKeys, load_master_keys, master_key_path
+from hub.privacy.native_evidence import EvidenceRewrap
 from hub.privacy.rewrap import PersonalRewrap
 from hub.settings import SETTINGS
+from hub.store.evidence import EvidenceSeals
 from hub.store.personal import PersonalStore
 from hub.store.personal_keys import PersonalKeyStore
 from hub.store.resources import POOL
@@ -42,6 +44,7 @@ class MasterKeySource:
 MASTER_KEYS: web.AppKey[MasterKeySource] = web.AppKey("master_keys")
 PERSONAL_PARTS: web.AppKey[PersonalStore] = web.AppKey("personal_parts")
 PERSONAL_REWRAP: web.AppKey[PersonalRewrap] = web.AppKey("personal_rewrap")
+EVIDENCE_REWRAP: web.AppKey[EvidenceRewrap] = web.AppKey("evidence_rewrap")
 
 
 async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -55,6 +58,8 @@ async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
     app[PERSONAL_PARTS] = PersonalStore(app[POOL])
     rewrap = PersonalRewrap(PersonalKeyStore(app[POOL]), source)
     app[PERSONAL_REWRAP] = rewrap
+    evidence_rewrap = EvidenceRewrap(EvidenceSeals(app[POOL]), source)
+    app[EVIDENCE_REWRAP] = evidence_rewrap
 
     # On failure keep the keys in hand, and log only the error's type: never the file's contents.
     supervisor = app[SUPERVISOR]
@@ -66,6 +71,12 @@ async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
         # out of the key file too early) shows in readiness and is retried.
         supervisor.repeating(
             "personal-rewrap", _REWRAP_S, rewrap.run_once, describe=lambda err: type(err).__name__
+        ),
+        supervisor.repeating(
+            "native-evidence-rewrap",
+            _REWRAP_S,
+            evidence_rewrap.run_once,
+            describe=lambda err: type(err).__name__,
         ),
     ):
         yield

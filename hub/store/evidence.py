@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -160,6 +160,54 @@ class EvidenceSeals:
             complaint_id,
         )
         return [_stored_seal(r) for r in rows]
+
+    async def reseal_below(
+        self, version: int, limit: int, reseal: Callable[[EvidenceSeal], EvidenceSeal]
+    ) -> int:
+        """Re-seal up to `limit` readable seals under a master key version older than `version`;
+        returns how many. Rows another hub is re-sealing (or retention erasing) are skipped."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """
+                SELECT s.evidence_id, s.complaint_id, s.key_version, s.wrapped_data_key, s.nonce,
+                       s.ciphertext, v.sha256
+                FROM native_evidence_seals s JOIN evidence v USING (evidence_id)
+                WHERE s.erased_at IS NULL AND s.key_version < $1
+                ORDER BY s.key_version, s.evidence_id
+                LIMIT $2
+                FOR UPDATE OF s SKIP LOCKED
+                """,
+                version,
+                limit,
+            )
+            updates = []
+            for row in rows:
+                new = reseal(
+                    EvidenceSeal(
+                        row["complaint_id"],
+                        WrappedKey(bytes(row["wrapped_data_key"]), row["key_version"]),
+                        Ciphertext(bytes(row["nonce"]), bytes(row["ciphertext"])),
+                        bytes(row["sha256"]),
+                    )
+                )
+                updates.append(
+                    (
+                        row["evidence_id"],
+                        new.key.key_version,
+                        new.key.wrapped,
+                        new.message.nonce,
+                        new.message.ciphertext,
+                    )
+                )
+            await conn.executemany(
+                """
+                UPDATE native_evidence_seals
+                SET key_version = $2, wrapped_data_key = $3, nonce = $4, ciphertext = $5
+                WHERE evidence_id = $1
+                """,
+                updates,
+            )
+        return len(rows)
 
 
 def _stored_seal(row: asyncpg.Record) -> StoredSeal:
