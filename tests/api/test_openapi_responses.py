@@ -8,6 +8,7 @@ status in hub/api/openapi.json, references resolved inside the document.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -20,9 +21,10 @@ from referencing.jsonschema import DRAFT202012
 from hub.api.openapi import api_description
 from hub.sdk.client import HubClient, Response
 from tests.api._lifecycle import BUREAU_PATH, Cast, event, new_complaint_id
-from tests.conftest import example
+from tests.conftest import EXAMPLES, example
 
 DOCUMENT_URI = "urn:complaint-hub:openapi"
+PROBLEM = "application/problem+json"
 
 
 def _document() -> Mapping[str, Any]:
@@ -194,3 +196,82 @@ def test_the_documented_statuses_and_deadline_names_are_the_domains() -> None:
     assert set(report["status"]["enum"]) == {s.value for s in ReportStatus}
     deadline_names = _component("event-data-v1.json")["$defs"]["deadline.breached"]["properties"]
     assert set(deadline_names["deadline"]["enum"]) == {d.value for d in DeadlineName}
+
+
+async def test_the_bureaus_steps_and_a_personal_parts_answers_match_the_document(
+    cast: Cast, enrol: Any
+) -> None:
+    bureau, province = await cast("bureau"), await cast("province_bureau")
+    operator = await cast("operator")
+    # paused, resumed, mediated, closed
+    complaint_id = new_complaint_id()
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("complaint.filed", {}),
+        ("complaint.accepted", {"handling_bureau": "bureau.hz"}),
+        ("case.paused", {"reason": "appraisal"}),
+        ("case.resumed", {}),
+        ("mediation.started", {"mediator": "bureau.hz"}),
+        ("mediation.concluded", {}),
+        ("complaint.closed", {"outcome": "not_resolved"}),
+    ]
+    seen = []
+    for version, (event_type, data) in enumerate(steps, start=1):
+        await _post(bureau, event(event_type, complaint_id, version, **data))
+        snapshot = await _snapshot(bureau, complaint_id)
+        seen.append((snapshot["status"], snapshot.get("paused", False)))
+    assert ("accepted", True) in seen
+    assert seen[-1][0] == "closed"
+
+    # transferred to another bureau: the first keeps a read view
+    moved = new_complaint_id()
+    await _post(bureau, event("complaint.filed", moved, 1))
+    await _post(bureau, event("case.transferred", moved, 2, to_bureau="bureau.zj"))
+    assert "bureau.hz" in (await _snapshot(province, moved)).get("former_bureaus", [])
+
+    # the personal part: written, read, erased, then gone
+    path = "/v1/complaints/{complaint_id}/personal"
+    personal = json.loads((EXAMPLES / "personal.json").read_text())
+    own = f"/v1/complaints/{complaint_id}/personal"
+    answers = [
+        (path, "PUT", await bureau.request("PUT", own, json=personal)),
+        (path, "GET", await bureau.request("GET", own)),
+        (path, "DELETE", await operator.request("DELETE", own)),
+    ]
+    assert [answer.status for _, _, answer in answers] == [201, 200, 200]
+    for documented, method, answer in answers:
+        check(documented, method, answer)
+    erased = await bureau.request("GET", own)
+    assert erased.status == 410
+    assert check(path, "GET", erased, PROBLEM)["type"].endswith("/personal-erased")
+
+
+async def test_subscription_audit_and_statistics_answers_match_the_document(
+    cast: Cast, client: Any
+) -> None:
+    bureau = await cast("bureau")
+    await _post(bureau, example("complaint.filed", complaint_id=new_complaint_id()))
+
+    created = await bureau.request(
+        "POST", "/v1/subscriptions", json={"url": "http://127.0.0.1:9/hooks"}
+    )
+    assert created.status == 201, created.body[:300]
+    subscription_id = check("/v1/subscriptions", "POST", created)["id"]
+    check("/v1/subscriptions", "GET", await bureau.request("GET", "/v1/subscriptions"))
+    check(
+        "/v1/subscriptions/{subscription_id}",
+        "GET",
+        await bureau.request("GET", f"/v1/subscriptions/{subscription_id}"),
+    )
+    check("/v1/stats", "GET", await bureau.request("GET", "/v1/stats"))
+
+    async def public(path: str, **params: Any) -> Response:
+        answer = await client.get(path, params=params)
+        return Response(answer.status, dict(answer.headers), await answer.read())
+
+    head = check("/v1/audit/tree-head", "GET", await public("/v1/audit/tree-head"))
+    assert head["tree_size"] >= 1
+    check(
+        "/v1/audit/inclusion",
+        "GET",
+        await public("/v1/audit/inclusion", position=1, tree_size=head["tree_size"]),
+    )
