@@ -123,9 +123,16 @@ class PersonalStore:
 
     async def erase(self, complaint_id: str) -> datetime | None:
         """Destroy the data key, the salt and every ciphertext; returns when (the first erasure's
-        time when repeated), or None when the complaint has no personal part."""
+        time when repeated), or None when the complaint has no personal part. The sealed native
+        messages of the complaint, which name the buyer too, are erased with it."""
         return await self._pool.fetchval(  # type: ignore[no-any-return]
             """
+            WITH seals AS (
+                UPDATE native_evidence_seals
+                SET wrapped_data_key = NULL, nonce = NULL, ciphertext = NULL, erased_at = now()
+                WHERE complaint_id = $1 AND erased_at IS NULL
+                  AND EXISTS (SELECT 1 FROM personal_parts WHERE complaint_id = $1)
+            )
             UPDATE personal_parts SET wrapped_data_key = NULL, nonce = NULL, ciphertext = NULL,
                 evidence_nonce = NULL, evidence_ciphertext = NULL,
                 erased_at = coalesce(erased_at, now()), updated_at = now()

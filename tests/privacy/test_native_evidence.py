@@ -42,6 +42,7 @@ from hub.store.evidence import EvidenceSeals
 from hub.store.resources import POOL
 from hub.store.retention import RetentionStore
 from hub.supervisor import SUPERVISOR
+from tests.conftest import EXAMPLES
 from tests.platforms._sync import routed_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,6 +57,7 @@ RECEIVER_NAME = "张晓燕"
 RECEIVER_PHONE = "13912345678"
 RECEIVER_ADDRESS = "浙江省杭州市西湖区文三路478号华星时代广场B座"
 QUESTION = f"屏幕有坏点，联系电话{RECEIVER_PHONE}，收件人{RECEIVER_NAME}"
+PERSONAL: dict[str, Any] = json.loads((EXAMPLES / "personal.json").read_text(encoding="utf-8"))
 SECRETS = (BUYER_NICK, RECEIVER_NAME, RECEIVER_PHONE, RECEIVER_ADDRESS)
 
 
@@ -361,3 +363,37 @@ async def test_rotation_reseals_native_evidence_and_the_old_master_key_can_go(
     after = (await bureau.call("GET", f"/v1/complaints/{complaint_id}/events"))["events"][3]
     assert after["evidence"] == before["evidence"]
     assert orjson.loads(after["evidence"]["body"])["questionDesc"] == QUESTION
+
+
+async def test_an_operator_erasing_the_personal_part_erases_the_sealed_messages_too(
+    app: web.Application, enrol: Any, clock: MovableClock, db: asyncpg.Connection
+) -> None:
+    bureau = await enrol("bureau.hz", "bureau", regions=("330100",))
+    taobao: HubClient = await enrol("platform.taobao", "platform", platform="taobao")
+    operator = await enrol("operator.hub", "operator")
+    complaint_id = await routed_case(bureau, "taobao", "312345678901", 5978)
+    pushed = await taobao.request(
+        "POST",
+        "/v1/platforms/taobao/inbound",
+        json=taobao_refund(clock.now),
+        params={"complaint_id": complaint_id},
+    )
+    assert pushed.status == 201, pushed.body
+    # Without a personal part the erasure is refused, and the message stays sealed and readable.
+    missing = await operator.request("DELETE", f"/v1/complaints/{complaint_id}/personal")
+    assert missing.status == 404
+    assert await db.fetchval("SELECT count(*) FROM native_evidence_seals WHERE erased_at IS NULL")
+
+    await bureau.call(
+        "PUT",
+        f"/v1/complaints/{complaint_id}/personal",
+        json={**PERSONAL, "consumer": {**PERSONAL["consumer"], "name": RECEIVER_NAME}},
+    )
+    await operator.call("DELETE", f"/v1/complaints/{complaint_id}/personal")
+    [erased] = await EvidenceSeals(app[POOL]).of_complaint(complaint_id)
+    assert erased.seal is None
+    chain = await bureau.call("GET", f"/v1/complaints/{complaint_id}/events")
+    assert (chain["events"][3]["evidence"]["sealed"], chain["events"][3]["evidence"]["body"]) == (
+        True,
+        "",
+    )
