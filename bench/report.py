@@ -41,7 +41,7 @@ def _number(value: float | None, unit: str = "") -> str:
     return f"{shown} {unit}".strip()
 
 
-def render(lines: list[dict[str, object]], when: datetime) -> str:
+def render(lines: list[dict[str, object]], when: datetime, note: str = "") -> str:
     rows = []
     where, date = machine(), when.strftime("%Y-%m-%d %H:%M UTC")
     for item in lines:
@@ -51,16 +51,19 @@ def render(lines: list[dict[str, object]], when: datetime) -> str:
             f"| {item['figure']} | {_number(value, unit)} | {_number(baseline, unit)} "  # type: ignore[arg-type]
             f"| {'-' if ratio is None else f'{ratio:.2f}x'} | {where} | {date} |"
         )
-    return HEADER + "\n".join(rows) + "\n"
+    return (
+        HEADER.replace("\n\n|", f"\n\n{note}\n\n|" if note else "\n\n|", 1) + "\n".join(rows) + "\n"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.md"))
+    parser.add_argument("--note", default="", help="a line on how this run was made")
     args = parser.parse_args()
     lines = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
-    args.out.write_text(render(lines, datetime.now(UTC)), encoding="utf-8")
+    args.out.write_text(render(lines, datetime.now(UTC), args.note), encoding="utf-8")
     print(f"{len(lines)} figures written to {args.out}")
 
 
