@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.cli.test_cli import run
 from tests.conftest import EXAMPLES
-from tests.hubproc import hub_process
+from tests.hubproc import REPO
 
 COMPLAINT = "bureau.hz:HZ12315-20261111-000123"
 
@@ -53,68 +56,81 @@ def test_participants_are_checked_before_anything_is_written(
     assert again.stderr.strip() == "complaint-hub: no participant trial"
 
 
-def test_a_bureau_files_reads_and_follows_from_the_shell(database_url: str, tmp_path: Path) -> None:
-    def cli(*args: str, check: bool = True) -> str:
-        result = run(*args, database_url=database_url, data_dir=tmp_path, check=check)
-        if not check:
-            assert result.returncode != 0, result.stdout
-            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-            assert "Traceback" not in result.stderr
-            return str(result.stderr)
-        return str(result.stdout)
-
-    keys = tmp_path / "keys"
-    cli("keys", "generate", "--kid", "hz-2026", "--out", str(keys))
-    cli(
-        "participants", "add", "bureau.hz", "--role", "bureau", "--name", "HZ", "--region", "330100"
-    )
-    cli("keys", "add", "--participant", "bureau.hz", "--kid", "hz-2026",
-        "--public-key", str(keys / "hz-2026.jwk.json"))  # fmt: skip
+async def test_a_bureau_files_reads_and_follows_from_the_shell(
+    database_url: str, hub_base_url: str, tmp_path: Path
+) -> None:
+    # The hub is the test's own app on a loopback port; the commands run as child processes.
     env = {
+        **os.environ,
         "COMPLAINT_HUB_DATABASE_URL": database_url,
         "COMPLAINT_HUB_DATA_DIR": str(tmp_path),
-        "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO),
     }
-    with hub_process(env, tmp_path / "hub.log") as url:
-        signing = ("--kid", "hz-2026", "--key", str(keys / "hz-2026.pem"))
-        filed = str(EXAMPLES / "complaint.filed.json")
-        bare = url.removeprefix("http://")
-        assert f"needs a scheme and a host, e.g. http://{bare}" in cli(
-            "send", filed, *signing, "--url", bare, check=False
-        )
-        sent = json.loads(cli("send", filed, "--dated-today", *signing, "--url", url))
-        today = datetime.now(UTC).date()
-        accepted_on = datetime.fromisoformat(sent["receipt_payload"]["accepted_at"]).date()
-        assert accepted_on == today
 
-        shown = json.loads(cli("complaints", "show", COMPLAINT, "--events", *signing, "--url", url))
-        assert shown["status"] == "filed"
-        assert [e["event"]["type"] for e in shown["events"]] == ["complaint.filed"]
-        # Received today, so its acceptance clock runs into the future: nothing is breached.
-        assert shown["deadlines"], shown
-        assert all(d["due_on"] > today.isoformat() for d in shown["deadlines"]), shown
-        assert not any(d["breached"] for d in shown["deadlines"]), shown
-        listed = cli("complaints", "list", "--state", "filed", *signing, "--url", url)
-        assert COMPLAINT in listed
-        assert "taobao" in listed
-        assert COMPLAINT not in cli(
-            "complaints", "list", "--status", "closed", *signing, "--url", url
-        )
-        followed = cli("feed", "follow", "--from", "0", "--count", "1", *signing, "--url", url)
-        assert followed.split() == ["1", "complaint.filed", COMPLAINT, "bureau.hz"]
-        assert "404 not-found" in cli(
-            "complaints", "show", "bureau.hz:NOPE-1", *signing, "--url", url, check=False
-        )
+    async def cli(*args: str, check: bool = True) -> str:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "hub.cli", *args, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        if not check:
+            assert process.returncode != 0, out
+            assert len(err.decode().strip().splitlines()) == 1, err
+            assert b"Traceback" not in err
+            return err.decode()
+        assert process.returncode == 0, err.decode()
+        return out.decode()
 
-        assert "disable it instead" in cli("participants", "remove", "bureau.hz", check=False)
-        cli("participants", "disable", "bureau.hz")
-        assert "403 participant-disabled" in cli(
-            "complaints", "show", COMPLAINT, *signing, "--url", url, check=False
-        )
-        cli("participants", "enable", "bureau.hz")
-        assert (
-            json.loads(cli("complaints", "show", COMPLAINT, *signing, "--url", url))["version"] == 1
-        )
+    keys = tmp_path / "keys"
+    await cli("keys", "generate", "--kid", "hz-2026", "--out", str(keys))
+    await cli(
+        "participants", "add", "bureau.hz", "--role", "bureau", "--name", "HZ", "--region", "330100"
+    )
+    await cli("keys", "add", "--participant", "bureau.hz", "--kid", "hz-2026",
+        "--public-key", str(keys / "hz-2026.jwk.json"))  # fmt: skip
+    url = hub_base_url
+    signing = ("--kid", "hz-2026", "--key", str(keys / "hz-2026.pem"))
+    filed = str(EXAMPLES / "complaint.filed.json")
+    bare = url.removeprefix("http://")
+    assert f"needs a scheme and a host, e.g. http://{bare}" in await cli(
+        "send", filed, *signing, "--url", bare, check=False
+    )
+    sent = json.loads(await cli("send", filed, "--dated-today", *signing, "--url", url))
+    today = datetime.now(UTC).date()
+    accepted_on = datetime.fromisoformat(sent["receipt_payload"]["accepted_at"]).date()
+    assert accepted_on == today
+
+    shown = json.loads(
+        await cli("complaints", "show", COMPLAINT, "--events", *signing, "--url", url)
+    )
+    assert shown["status"] == "filed"
+    assert [e["event"]["type"] for e in shown["events"]] == ["complaint.filed"]
+    # Received today, so its acceptance clock runs into the future: nothing is breached.
+    assert shown["deadlines"], shown
+    assert all(d["due_on"] > today.isoformat() for d in shown["deadlines"]), shown
+    assert not any(d["breached"] for d in shown["deadlines"]), shown
+    listed = await cli("complaints", "list", "--state", "filed", *signing, "--url", url)
+    assert COMPLAINT in listed
+    assert "taobao" in listed
+    assert COMPLAINT not in await cli(
+        "complaints", "list", "--status", "closed", *signing, "--url", url
+    )
+    followed = await cli("feed", "follow", "--from", "0", "--count", "1", *signing, "--url", url)
+    assert followed.split() == ["1", "complaint.filed", COMPLAINT, "bureau.hz"]
+    assert "404 not-found" in await cli(
+        "complaints", "show", "bureau.hz:NOPE-1", *signing, "--url", url, check=False
+    )
+
+    assert "disable it instead" in await cli("participants", "remove", "bureau.hz", check=False)
+    await cli("participants", "disable", "bureau.hz")
+    assert "403 participant-disabled" in await cli(
+        "complaints", "show", COMPLAINT, *signing, "--url", url, check=False
+    )
+    await cli("participants", "enable", "bureau.hz")
+    assert (
+        json.loads(await cli("complaints", "show", COMPLAINT, *signing, "--url", url))["version"]
+        == 1
+    )
 
 
 async def test_json_output_stays_json_while_the_command_applies_migrations(
