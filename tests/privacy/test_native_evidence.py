@@ -294,6 +294,17 @@ async def test_a_native_push_keeps_its_buyer_sealed_and_erasure_leaves_it_all_ve
     audit = await asyncio.to_thread(_cli, settings, "audit", "verify")
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert audit.stdout.startswith("ok: 4 events")
+    if platform != "taobao":
+        return  # the bundle carries sealed evidence the same way whatever the platform
+    # A case's offline proof bundle carries the sealed evidence as it is kept, and checks.
+    bundle = settings.data_dir / "bundle.json"
+    proved = await asyncio.to_thread(
+        _cli, settings, "audit", "prove", complaint_id, "--out", str(bundle)
+    )
+    assert proved.returncode == 0, proved.stderr
+    checked = await asyncio.to_thread(_cli, settings, "audit", "check", str(bundle))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    _assert_nothing_personal("the proof bundle", bundle.read_text(encoding="utf-8"))
 
 
 async def test_a_message_sealed_after_an_erasure_is_erased_by_a_later_run(
