@@ -177,6 +177,41 @@ def test_every_problem_type_is_named_by_a_route_answering_its_status(emitted: Em
     assert not missing, f"no route documents these (slug, status): {sorted(missing)}"
 
 
+def _invalid_record_rules() -> set[str]:
+    """The `rule` of every `invalid-record` the hub's own checks name (not a JSON Schema keyword):
+    the second argument of `RecordInvalid(...)` and the `rule=` of `InvalidRecord(...)`."""
+    from jsonschema import Draft202012Validator
+
+    rules = set()
+    for _, tree in _source_trees():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _called_name(node)
+            values = []
+            if name == "RecordInvalid" and len(node.args) > 1:
+                values.append(node.args[1])
+            if name == "InvalidRecord":
+                values += [k.value for k in node.keywords if k.arg == "rule"]
+            rules |= {
+                v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            }
+    return rules - set(Draft202012Validator.VALIDATORS)
+
+
+def test_every_rule_of_the_hubs_own_checks_is_named_by_a_422() -> None:
+    """Such as `personal-data`: a consumer's contact details in a public free-text field."""
+    rules = _invalid_record_rules()
+    assert {"personal-data", "uscc-checksum", "batch-size"} <= rules
+    document = _document()
+    named = set()
+    for _, _, operation in operations(document):
+        if "422" in operation["responses"]:
+            description = _resolved(document, operation["responses"]["422"])["description"]
+            named |= set(_SLUG.findall(description))
+    assert not rules - named, f"invalid-record rules no 422 names: {sorted(rules - named)}"
+
+
 def _middleware_statuses(method: str, path: str) -> set[str]:
     """The statuses the middlewares can answer on this route, whatever its handler does."""
     statuses = set()
