@@ -181,3 +181,14 @@ def test_every_command_that_talks_to_a_hub_names_a_url_without_scheme(tmp_path: 
             "complaint-hub: --url 127.0.0.1:8080 needs a scheme and a host,"
             " e.g. http://127.0.0.1:8080\n"
         ), command
+
+
+def test_a_command_line_argparse_refuses_is_one_line_naming_the_option(tmp_path: Path) -> None:
+    result = run(
+        "participants", "add", "x", "--name", "X", database_url="", data_dir=tmp_path, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "complaint-hub participants add: the following arguments are required: --role"
+        " (see complaint-hub participants add --help)\n"
+    )
