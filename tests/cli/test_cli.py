@@ -44,6 +44,11 @@ def test_help_is_available_on_every_command(tmp_path: Path) -> None:
         ["participants", "add"],
         ["hub-key", "rotate"],
         ["send"],
+        ["complaints", "show"],
+        ["complaints", "list"],
+        ["feed", "follow"],
+        ["participants", "remove"],
+        ["participants", "enable"],
     ):
         result = subprocess.run(
             [sys.executable, "-m", "hub.cli", *args, "--help"],
