@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry
@@ -275,3 +276,28 @@ async def test_subscription_audit_and_statistics_answers_match_the_document(
         "GET",
         await public("/v1/audit/inclusion", position=1, tree_size=head["tree_size"]),
     )
+
+
+async def test_the_operators_json_picture_matches_the_document(
+    cast: Cast, app: Any, client: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from hub.operators.passwords import hash_password
+    from hub.ops_page.resources import OPERATOR_AUTH
+
+    await _post(await cast("bureau"), example("complaint.filed", complaint_id=new_complaint_id()))
+    await app[OPERATOR_AUTH].store.add(
+        "ops.lead", hash_password("a long passphrase"), datetime.now(UTC)
+    )
+    answer = await client.get(
+        "/ops/state.json",
+        headers={"Authorization": aiohttp.encode_basic_auth("ops.lead", "a long passphrase")},
+    )
+    picture = check(
+        "/ops/state.json",
+        "GET",
+        Response(answer.status, dict(answer.headers), await answer.read()),
+    )
+    assert answer.status == 200
+    assert {row["participant_id"] for row in picture["participants"]} >= {"bureau.hz"}
