@@ -167,8 +167,8 @@ def _reused(
         return IdConflict("this event_id cannot be used; choose a new one")
     extensions = {} if position is None else {"position": position}
     return EventIdReused(
-        f"event_id {event.event_id} was already used for another event; a retry must resend "
-        "the same event, a new event needs a new event_id",
+        f"event_id {event.event_id} was already used with a different body; a retry must "
+        "resend the same event, a new event needs a new event_id",
         **extensions,
     )
 
