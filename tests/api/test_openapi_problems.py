@@ -214,11 +214,12 @@ def test_every_rule_of_the_hubs_own_checks_is_named_by_a_422() -> None:
 
 def _middleware_statuses(method: str, path: str) -> set[str]:
     """The statuses the middlewares can answer on this route, whatever its handler does."""
-    statuses = set()
+    statuses = {"500"}  # the problem middleware answers any unexpected error
     if requires_signature(path):
-        # The signature middleware reads the body within a time limit (408) and within the body
-        # limit (413), looks the key up in the database (503) and spends the rate (429).
-        statuses |= {"401", "408", "413", "429", "503"}
+        # The signature middleware reads the body within a time limit (408), within the body
+        # limit (413) and to its end (400 when cut short), looks the key up in the database
+        # (503) and spends the rate (429).
+        statuses |= {"400", "401", "408", "413", "429", "503"}
     if method in {"POST", "PUT", "PATCH"}:
         statuses.add("413")  # aiohttp's client_max_size, whoever reads the body
     return statuses
