@@ -19,6 +19,7 @@ from hub.domain.roles import Actor
 from hub.domain.scope import reader_scope
 from hub.domain.visibility import may_read_chain
 from hub.privacy.envelope import DecryptionFailed
+from hub.privacy.keyfile import MasterKeyFileError
 from hub.privacy.native_evidence import open_evidence
 from hub.privacy.resources import MasterKeySource
 from hub.problems import NotFound
@@ -81,8 +82,9 @@ async def _opened(keys: MasterKeySource, event: ChainEvent) -> ChainEvent:
     held = await keys.with_version(event.seal.key.key_version)
     try:
         opened = open_evidence(held, event.seal)
-    except DecryptionFailed:
-        log.warning("sealed_evidence_unreadable", position=event.position)
+    except (DecryptionFailed, MasterKeyFileError) as err:
+        # Shown sealed, as to any other reader; the position and the error's type only.
+        log.warning("sealed_evidence_unreadable", position=event.position, error=type(err).__name__)
         return event
     shown = opened.evidence
     evidence = {

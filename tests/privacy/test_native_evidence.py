@@ -364,6 +364,13 @@ async def test_rotation_reseals_native_evidence_and_the_old_master_key_can_go(
     source = app[MASTER_KEYS]
     write_master_keys(source.path, load_master_keys(source.path, generate=False).rotated())
     keys = await source.reload()
+    # Taken out of the key file too early, the old version leaves the message shown sealed.
+    write_master_keys(source.path, MasterKeys(2, {2: keys.key(2)}))
+    await source.reload()
+    early = (await bureau.call("GET", f"/v1/complaints/{complaint_id}/events"))["events"][3]
+    assert (early["evidence"]["sealed"], early["evidence"]["body"]) == (True, "")
+    write_master_keys(source.path, keys)
+    await source.reload()
     assert await app[EVIDENCE_REWRAP].run_once() == 1
     assert await app[EVIDENCE_REWRAP].run_once() == 0
     assert await db.fetchval("SELECT key_version FROM native_evidence_seals") == keys.current
