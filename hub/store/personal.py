@@ -128,9 +128,16 @@ class PersonalStore:
         return await self._pool.fetchval(  # type: ignore[no-any-return]
             """
             WITH seals AS (
-                UPDATE native_evidence_seals
+                -- Every copy of a message that carried the complaint's records (a pulled page
+                -- is sealed once per complaint it reached), named as in hub/store/retention.py.
+                UPDATE native_evidence_seals s
                 SET wrapped_data_key = NULL, nonce = NULL, ciphertext = NULL, erased_at = now()
-                WHERE complaint_id = $1 AND erased_at IS NULL
+                FROM evidence v
+                WHERE v.evidence_id = s.evidence_id AND s.erased_at IS NULL AND v.sealed
+                  AND (v.sender, v.signature_input) IN (
+                      SELECT m.sender, m.signature_input
+                      FROM native_evidence_seals d JOIN evidence m USING (evidence_id)
+                      WHERE d.complaint_id = $1 AND m.sealed)
                   AND EXISTS (SELECT 1 FROM personal_parts WHERE complaint_id = $1)
             )
             UPDATE personal_parts SET wrapped_data_key = NULL, nonce = NULL, ciphertext = NULL,

@@ -25,6 +25,17 @@ WHERE coalesce(c.updated_at, p.updated_at) < $1
 """
 
 
+# The signed messages that carried an expired complaint's records. A pulled page names the buyers
+# of every record it answered and is sealed once for each complaint it reached: every copy goes
+# with the first of them to expire. A message is named by its sender and signature parameters
+# (their nonce and creation time), which are kept in the clear and indexed (migration 0024).
+_MESSAGES_OF_DUE = """
+SELECT m.sender, m.signature_input
+FROM native_evidence_seals d JOIN evidence m USING (evidence_id)
+WHERE d.complaint_id IN (SELECT complaint_id FROM due) AND m.sealed
+"""
+
+
 @dataclasses.dataclass(frozen=True)
 class Expired:
     complaint_id: str
@@ -91,8 +102,9 @@ class RetentionStore:
                 ), seals AS (
                     UPDATE native_evidence_seals s
                     SET wrapped_data_key = NULL, nonce = NULL, ciphertext = NULL, erased_at = $3
-                    FROM due
-                    WHERE s.complaint_id = due.complaint_id AND s.erased_at IS NULL
+                    FROM evidence v
+                    WHERE v.evidence_id = s.evidence_id AND s.erased_at IS NULL AND v.sealed
+                      AND (v.sender, v.signature_input) IN ({_MESSAGES_OF_DUE})
                     RETURNING s.complaint_id
                 )
                 INSERT INTO erasures (complaint_id, erased_at, reason, last_changed_at,

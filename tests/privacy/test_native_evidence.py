@@ -32,16 +32,19 @@ from hub.audit.resources import AUDIT_LOG
 from hub.clock import CLOCK
 from hub.crypto._b64 import b64url_decode
 from hub.crypto.jcs import canonical_json
+from hub.platforms.resources import ADAPTERS, PLATFORM_INGEST
 from hub.privacy.keyfile import MasterKeys, load_master_keys, write_master_keys
 from hub.privacy.native_evidence import open_evidence, sealed_digest
 from hub.privacy.resources import EVIDENCE_REWRAP, MASTER_KEYS
 from hub.retention.run import run_retention
 from hub.sdk.client import HubClient
 from hub.settings import Settings
-from hub.store.evidence import EvidenceSeals
+from hub.store.evidence import Evidence, EvidenceSeals
 from hub.store.resources import POOL
 from hub.store.retention import RetentionStore
 from hub.supervisor import SUPERVISOR
+from hub.trust.resources import PARTICIPANTS
+from tests.api._lifecycle import event
 from tests.conftest import EXAMPLES
 from tests.platforms._sync import routed_case
 
@@ -415,3 +418,47 @@ async def test_an_operator_erasing_the_personal_part_erases_the_sealed_messages_
         True,
         "",
     )
+
+
+async def test_every_copy_of_a_pulled_page_goes_with_the_first_of_its_complaints_to_expire(
+    app: web.Application, enrol: Any, clock: MovableClock, db: asyncpg.Connection
+) -> None:
+    bureau = await enrol("bureau.hz", "bureau", regions=("330100",))
+    await enrol("platform.taobao", "platform", platform="taobao")
+    quiet = await routed_case(bureau, "taobao", "312345678901", 5978)
+    busy = await routed_case(bureau, "taobao", "312345678902", 5978)
+    # One signed answer of Taobao's gateway carrying a record of each complaint, applied record by
+    # record as the sync worker does: each complaint keeps its own sealed copy of the whole page.
+    records = []
+    for index, complaint_id in enumerate((quiet, busy)):
+        message = taobao_refund(clock.now)
+        content = {**orjson.loads(message["content"]), "refund_id": 3290848379609938 + index}
+        records.append(({**message, "content": orjson.dumps(content).decode()}, complaint_id))
+    page = Evidence(
+        sender="platform.taobao",
+        kid="platform.taobao-gateway",
+        body=orjson.dumps({"records": [r for r, _ in records]}),
+        signature_input='sig1=("@status" "content-digest");created=1'
+        ';keyid="platform.taobao-gateway";nonce="a2V5LW5vbmNlLXBhZ2UtMQ"',
+        signature="sig1=:c2lnbmF0dXJl:",
+        covered={'"@status"': "200", '"content-digest"': "sha-256=:ZGlnZXN0:"},
+        received_at=clock.now,
+    )
+    participant = await app[PARTICIPANTS].get("platform.taobao")
+    assert participant is not None
+    for record, complaint_id in records:
+        outcome = await app[PLATFORM_INGEST].ingest(
+            app[ADAPTERS]["taobao"], participant, record, page, complaint_id=complaint_id
+        )
+        assert outcome.created, outcome
+    # The busy complaint moves on; the quiet one expires, and with it the busy one's page copy.
+    clock.now = NOW
+    await bureau.post_event(event("case.note_added", busy, 5))
+    summary = await run_retention(RetentionStore(app[POOL]), NOW, 3)
+    assert (summary.expired, summary.erased) == (1, 1)
+    for complaint_id in (quiet, busy):
+        seals = await EvidenceSeals(app[POOL]).of_complaint(complaint_id)
+        assert [s.seal for s in seals] == [None]
+    assert [r["complaint_id"] for r in await db.fetch("SELECT complaint_id FROM erasures")] == [
+        quiet
+    ]

@@ -26,3 +26,6 @@ CREATE TABLE native_evidence_seals (
 -- Retention looks the readable seals up by complaint; erased ones drop out of this index.
 CREATE INDEX native_evidence_seals_readable ON native_evidence_seals (complaint_id)
     WHERE erased_at IS NULL;
+-- Every sealed copy of one signed message (a pulled page reaching several complaints) is erased
+-- with the first of its complaints: the copies are found by sender and signature parameters.
+CREATE INDEX evidence_sealed_message ON evidence (sender, signature_input) WHERE sealed;
