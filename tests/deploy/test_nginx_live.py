@@ -12,7 +12,6 @@ import asyncio
 import io
 import json
 import re
-import shutil
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -25,8 +24,6 @@ from aiohttp.test_utils import TestClient
 
 from hub.settings import Settings
 from tests.hubproc import free_port
-
-pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
