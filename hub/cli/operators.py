@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 from hub.cli.output import add_command, fail, print_rows, run_with_database
 from hub.settings import Settings
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD_CHARS = 12
 
 
@@ -27,11 +25,12 @@ def _read_password() -> str:
 
 
 def _operators_add(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.operators.names import is_operator_name
     from hub.operators.passwords import hash_password
     from hub.problems import Problem
     from hub.store.operators import OperatorStore
 
-    if not _NAME.match(args.name):
+    if not is_operator_name(args.name):
         return fail(f"operator name {args.name!r}: letters, digits, '.', '_' and '-', up to 64")
     try:
         password = _read_password()

@@ -27,6 +27,7 @@ _INTEGER = re.compile(r"-?[0-9]{1,19}")
 COMPLAINT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 SUBSCRIPTION_ID = re.compile(r"^sub_[0-9a-f]{32}$")
 PLATFORM = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+PARTICIPANT_ID = re.compile(r"^[a-z][a-z0-9_.:-]{1,63}$")
 # RFC 3339 with offset, as schemas/common-v1.json#/$defs/datetime.
 RFC3339 = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"

@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from hub.operators.names import NAME_RULE, is_operator_name
 from hub.operators.passwords import decoy_hash, verify_password
-from hub.problems import Forbidden, TooManyRequests, Unauthorized
+from hub.problems import BadRequest, Forbidden, TooManyRequests, Unauthorized
 from hub.settings import Settings
 from hub.store.operators import OperatorSession, OperatorStore
 
@@ -91,7 +92,10 @@ class OperatorAuth:
 
     async def check_password(self, request: web.Request, name: str, password: str) -> bool:
         """True when `name` is an operator and `password` theirs; failures are counted, and
-        a client over the limit gets 429 before its password is even looked at."""
+        a client over the limit gets 429 before its password is even looked at. A name no
+        operator can have is refused before the database sees it (a NUL would fail the query)."""
+        if not is_operator_name(name):
+            raise BadRequest(NAME_RULE, parameter="name")
         keys = (f"addr:{request.remote}", f"name:{name}")
         self.limiter.check(*keys)
         operator = await self.store.get(name)

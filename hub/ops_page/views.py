@@ -16,6 +16,7 @@ from aiohttp import web
 
 from hub.clock import clock_of
 from hub.feeds.webhooks.resources import WEBHOOK_WORKER
+from hub.http.query import PARTICIPANT_ID, SUBSCRIPTION_ID, path_param
 from hub.ops_page import render
 from hub.ops_page.auth import COOKIE, COOKIE_PATH, Authenticated, check_csrf
 from hub.ops_page.resources import OPERATOR_AUTH, OPS_STORE, OVERVIEW, SYNC_TARGETS
@@ -90,7 +91,7 @@ async def get_state(request: web.Request) -> web.Response:
 
 async def get_participant(request: web.Request) -> web.Response:
     found = await _page_session(request)
-    participant_id = request.match_info["participant_id"]
+    participant_id = path_param(request, "participant_id", PARTICIPANT_ID, "participant")
     row = await request.app[OVERVIEW].participant(participant_id)
     if row is None:
         raise NotFound(f"no participant {participant_id}")
@@ -155,7 +156,7 @@ async def post_logout(request: web.Request) -> web.Response:
 
 async def post_enable_endpoint(request: web.Request) -> web.Response:
     found, back, _ = await _action(request)
-    subscription_id = request.match_info["subscription_id"]
+    subscription_id = path_param(request, "subscription_id", SUBSCRIPTION_ID, "webhook endpoint")
     store = request.app[OPS_STORE]
     if not await store.reenable_endpoint(subscription_id):
         if not await store.endpoint_exists(subscription_id):
@@ -168,7 +169,7 @@ async def post_enable_endpoint(request: web.Request) -> web.Response:
 
 async def post_replay_endpoint(request: web.Request) -> web.Response:
     found, back, form = await _action(request)
-    subscription_id = request.match_info["subscription_id"]
+    subscription_id = path_param(request, "subscription_id", SUBSCRIPTION_ID, "webhook endpoint")
     after_text = form.get("after", "")
     if not after_text.isdigit() or len(after_text) > 18:
         raise BadRequest("after is the feed position to replay after, a whole number")
