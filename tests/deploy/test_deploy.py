@@ -175,6 +175,19 @@ def test_every_command_is_the_real_console_script_and_sub_command() -> None:
     assert {i[1] for i in invocations} == {"serve", "migrate"}
 
 
+def test_each_pod_runs_as_many_workers_as_its_cpu_request() -> None:
+    """`serve` starts one worker per core it sees, and a container sees the node's cores, not its
+    request: a pod must name its worker count, or a 64-core node starts 64 workers (and their
+    pools' connections) inside one pod's memory limit. Pods are scaled by the HPA instead."""
+    (hub,) = _containers(KUBERNETES / "deployment.yaml")
+    args = hub["args"]
+    assert "--workers" in args, args
+    workers = int(args[args.index("--workers") + 1])
+    cpu = str(hub["resources"]["requests"]["cpu"])
+    cores = int(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu)
+    assert workers == max(1, round(cores)), (workers, cpu)
+
+
 def _probe_paths() -> dict[str, str]:
     paths: dict[str, str] = {}
     for container in _containers(KUBERNETES / "deployment.yaml"):
