@@ -27,13 +27,16 @@ from hub.problems import EventIdReused, Problem
 from hub.store.audit import LeafLog
 from hub.store.events import (
     FEED_CHANNEL,
+    UPSERT_COMPLAINTS,
     Appended,
     CaseState,
     Check,
     Decision,
     PendingEvent,
+    cases_txn,
     lock_key,
     same_event_or_conflict,
+    stored_txn,
 )
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.pool import Conn
@@ -105,8 +108,8 @@ class BatchStore:
             await conn.execute(
                 "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys
             )
-            cases = await _cases_txn(conn, complaint_ids)
-            stored = await _stored_txn(conn, event_ids)
+            cases = await cases_txn(conn, complaint_ids)
+            stored = await stored_txn(conn, event_ids)
             accepted: list[_Accepted] = []
             for index, event in enumerate(events):
                 if index and index % _SLICE_ITEMS == 0:
@@ -212,7 +215,7 @@ class BatchStore:
         await self._leaf_log.append_txn(conn, first_position - 1, leaves)
         touched = sorted(last_position)
         await conn.execute(
-            _UPSERT_COMPLAINTS,
+            UPSERT_COMPLAINTS,
             touched,
             [cases[c].version for c in touched],
             [cases[c].status for c in touched],
@@ -243,42 +246,6 @@ def _repeated(first: Appended | Problem | None, event: PendingEvent) -> Appended
     )
 
 
-async def _cases_txn(conn: Conn, complaint_ids: list[str]) -> dict[str, CaseState]:
-    rows = await conn.fetch(
-        "SELECT complaint_id, version, status, snapshot::text AS snapshot"
-        " FROM complaints WHERE complaint_id = ANY($1::text[])",
-        complaint_ids,
-    )
-    return {
-        r["complaint_id"]: CaseState(
-            r["complaint_id"], r["version"], r["status"], orjson.loads(r["snapshot"])
-        )
-        for r in rows
-    }
-
-
-async def _stored_txn(conn: Conn, event_ids: list[str]) -> dict[str, Appended]:
-    rows = await conn.fetch(
-        "SELECT event_id, complaint_id, version, position, accepted_at, actor, event_sha256,"
-        " receipt FROM events WHERE event_id = ANY($1::text[])",
-        event_ids,
-    )
-    return {
-        r["event_id"]: Appended(
-            r["event_id"],
-            r["complaint_id"],
-            r["version"],
-            r["position"],
-            r["accepted_at"],
-            r["actor"],
-            bytes(r["event_sha256"]),
-            r["receipt"],
-            duplicate=True,
-        )
-        for r in rows
-    }
-
-
 _EVENT_COLUMNS = [
     "position",
     "event_id",
@@ -295,13 +262,3 @@ _EVENT_COLUMNS = [
     "flags",
     "receipt",
 ]
-
-_UPSERT_COMPLAINTS = """
-INSERT INTO complaints (complaint_id, version, status, snapshot, created_at, updated_at,
-                        last_position)
-SELECT c, v, s, j::jsonb, $5, $5, p
-FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $6::bigint[]) AS u(c, v, s, j, p)
-ON CONFLICT (complaint_id) DO UPDATE
-SET version = EXCLUDED.version, status = EXCLUDED.status, snapshot = EXCLUDED.snapshot,
-    updated_at = EXCLUDED.updated_at, last_position = EXCLUDED.last_position
-"""

@@ -421,26 +421,8 @@ class EventStore:
             await conn.execute(
                 "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys
             )
-            cases = {
-                row["complaint_id"]: CaseState(
-                    row["complaint_id"],
-                    row["version"],
-                    row["status"],
-                    orjson.loads(row["snapshot"]),
-                )
-                for row in await conn.fetch(
-                    "SELECT complaint_id, version, status, snapshot::text AS snapshot"
-                    " FROM complaints WHERE complaint_id = ANY($1::text[])",
-                    complaint_ids,
-                )
-            }
-            stored = {
-                row["event_id"]: _appended_from_row(row, duplicate=True)
-                for row in await conn.fetch(
-                    f"SELECT {_APPENDED_COLUMNS} FROM events WHERE event_id = ANY($1::text[])",
-                    event_ids,
-                )
-            }
+            cases = await cases_txn(conn, complaint_ids)
+            stored = await stored_txn(conn, event_ids)
             accepted: list[tuple[int, Decision]] = []
             first_in_group: dict[str, int] = {}
             for index in order:
@@ -545,7 +527,7 @@ class EventStore:
         await self._leaf_log.append_txn(conn, first_position - 1, leaves)
         touched = sorted(last_position)
         await conn.execute(
-            _UPSERT_COMPLAINTS,
+            UPSERT_COMPLAINTS,
             touched,
             [cases[c].version for c in touched],
             [cases[c].status for c in touched],
@@ -616,7 +598,7 @@ WITH inserted AS (
 SELECT count(*) FROM inserted
 """
 
-_UPSERT_COMPLAINTS = """
+UPSERT_COMPLAINTS = """
 INSERT INTO complaints (complaint_id, version, status, snapshot, created_at, updated_at,
                         last_position)
 SELECT c, v, s, j::jsonb, $5, $5, p
@@ -625,6 +607,29 @@ ON CONFLICT (complaint_id) DO UPDATE
 SET version = EXCLUDED.version, status = EXCLUDED.status, snapshot = EXCLUDED.snapshot,
     updated_at = EXCLUDED.updated_at, last_position = EXCLUDED.last_position
 """
+
+
+async def cases_txn(conn: Conn, complaint_ids: Sequence[str]) -> dict[str, CaseState]:
+    """The cases named, as the transaction sees them (absent: not filed yet)."""
+    rows = await conn.fetch(
+        "SELECT complaint_id, version, status, snapshot::text AS snapshot"
+        " FROM complaints WHERE complaint_id = ANY($1::text[])",
+        complaint_ids,
+    )
+    return {
+        r["complaint_id"]: CaseState(
+            r["complaint_id"], r["version"], r["status"], orjson.loads(r["snapshot"])
+        )
+        for r in rows
+    }
+
+
+async def stored_txn(conn: Conn, event_ids: Sequence[str]) -> dict[str, Appended]:
+    """The events already stored under these ids, each as the answer to a retry."""
+    rows = await conn.fetch(
+        f"SELECT {_APPENDED_COLUMNS} FROM events WHERE event_id = ANY($1::text[])", event_ids
+    )
+    return {r["event_id"]: _appended_from_row(r, duplicate=True) for r in rows}
 
 
 def _appended_from_row(row: asyncpg.Record, *, duplicate: bool) -> Appended:
