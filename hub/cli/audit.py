@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.cli.output import fail, run_with_database
+from hub.cli.progress import ProgressReporter
 from hub.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,10 +30,6 @@ _BATCH = 5000
 Progress = Callable[[int, int], None]
 
 
-def _progress(done: int, total: int) -> None:
-    print(f"\rverified {done}/{total} positions", end="", file=sys.stderr, flush=True)
-
-
 async def _hub_keys(pool: asyncpg.Pool) -> dict[str, Ed25519PublicKey]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -44,7 +41,7 @@ async def _hub_keys(pool: asyncpg.Pool) -> dict[str, Ed25519PublicKey]:
     }
 
 
-async def verify_log(pool: asyncpg.Pool, progress: Progress = _progress) -> dict[str, Any]:
+async def verify_log(pool: asyncpg.Pool, progress: Progress | None = None) -> dict[str, Any]:
     """Re-check every position, the tree against every signed head, and the consistency of
     every earlier head with the latest; returns a summary with the failures, first first."""
     from hub.audit.checks import (
@@ -58,6 +55,8 @@ async def verify_log(pool: asyncpg.Pool, progress: Progress = _progress) -> dict
     from hub.audit.merkle import leaf_hash
     from hub.store.audit import AuditStore, MissingNodes
 
+    if progress is None:
+        progress = ProgressReporter(sys.stderr, "verified positions")
     store = AuditStore(pool)
     hub_keys = await _hub_keys(pool)
     participant_keys = await store.participant_keys()
@@ -106,8 +105,6 @@ async def verify_log(pool: asyncpg.Pool, progress: Progress = _progress) -> dict
         if rebuildable:
             flush()
         progress(upto, last)
-    if last:
-        print(file=sys.stderr)
     served = [
         (
             h.signature,

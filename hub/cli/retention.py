@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
 
 def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.cli.progress import ProgressReporter
     from hub.ops.logs import configure_logging
     from hub.retention.policy import expires_at, retention_cutoff
-    from hub.retention.progress import ProgressReporter
     from hub.retention.run import expired_parts, run_retention
     from hub.store.retention import Erasure, RetentionStore
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from hub.cli.progress import ProgressReporter
 from hub.retention.policy import expires_at, retention_cutoff
-from hub.retention.progress import ProgressReporter
 from hub.settings import Settings, SettingsError
 
 
