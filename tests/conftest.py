@@ -82,6 +82,23 @@ async def database_url(server_url: str, template_url: str) -> AsyncIterator[str]
 
 
 @pytest.fixture
+async def empty_database(server_url: str) -> AsyncIterator[str]:
+    """A database with nothing in it, not even the migrations: for restores and first starts."""
+    name = "e_" + uuid.uuid4().hex[:16]
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    yield _with_database(server_url, name)
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A direct connection to the test's database, for checking what was (not) written."""
     conn = await asyncpg.connect(database_url)

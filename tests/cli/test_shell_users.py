@@ -134,36 +134,11 @@ async def test_a_bureau_files_reads_and_follows_from_the_shell(
 
 
 async def test_json_output_stays_json_while_the_command_applies_migrations(
-    server_url: str, tmp_path: Path
+    empty_database: str, tmp_path: Path
 ) -> None:
-    import uuid
-
-    import asyncpg
-
-    from tests.conftest import _with_database
-
-    name = "empty_" + uuid.uuid4().hex[:12]
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    try:
-        listed = run(
-            "participants",
-            "list",
-            "--json",
-            database_url=_with_database(server_url, name),
-            data_dir=tmp_path,
-        )
-        assert json.loads(listed.stdout) == []  # the migration log lines went to stderr
-        assert "migration_applied" in listed.stderr
-    finally:
-        admin = await asyncpg.connect(server_url)
-        try:
-            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        finally:
-            await admin.close()
+    listed = run("participants", "list", "--json", database_url=empty_database, data_dir=tmp_path)
+    assert json.loads(listed.stdout) == []  # the migration log lines went to stderr
+    assert "migration_applied" in listed.stderr
 
 
 def test_every_command_that_talks_to_a_hub_names_a_url_without_scheme(tmp_path: Path) -> None:

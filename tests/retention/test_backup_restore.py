@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 import warnings
 from pathlib import Path
 from typing import Any
@@ -56,28 +55,11 @@ def cast(enrol: Any) -> Cast:
     return Cast(enrol)
 
 
-@pytest.fixture
-async def restored_url(server_url: str) -> Any:
-    """An empty database to restore into, dropped afterwards."""
-    name = "restored_" + uuid.uuid4().hex[:12]
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    yield _with_database(server_url, name)
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await admin.close()
-
-
 async def test_a_restored_dump_passes_the_audit_verification(
     app: web.Application,
     cast: Cast,
     settings: Settings,
-    restored_url: str,
+    empty_database: str,
     tmp_path: Path,
 ) -> None:
     await drive_case(cast, 9)
@@ -101,7 +83,7 @@ async def test_a_restored_dump_passes_the_audit_verification(
     )
     assert dumped.returncode == 0, dumped.stderr
     restored = await asyncio.to_thread(
-        _run, _pg_bin("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={restored_url}",
+        _run, _pg_bin("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={empty_database}",
         str(dump),
     )  # fmt: skip
     assert restored.returncode == 0, restored.stderr
@@ -109,7 +91,7 @@ async def test_a_restored_dump_passes_the_audit_verification(
     # Every event, evidence, receipt, leaf and signed head, re-checked on the restored copy.
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINT_HUB_")}
     env |= {
-        "COMPLAINT_HUB_DATABASE_URL": restored_url,
+        "COMPLAINT_HUB_DATABASE_URL": empty_database,
         "COMPLAINT_HUB_DATA_DIR": str(tmp_path / "restore-host"),
         "PYTHONPATH": str(REPO),
     }
@@ -120,7 +102,7 @@ async def test_a_restored_dump_passes_the_audit_verification(
     assert verified.stdout.startswith("ok: 11 events")
 
     # The restored copy is still append-only.
-    conn = await asyncpg.connect(restored_url)
+    conn = await asyncpg.connect(empty_database)
     try:
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await conn.execute("DELETE FROM events WHERE position = 1")
