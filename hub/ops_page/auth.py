@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import dataclasses
 import hashlib
 import hmac
@@ -137,7 +136,7 @@ class OperatorAuth:
             return None
         try:
             decoded = base64.b64decode(header[6:], validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as err:
+        except ValueError as err:  # binascii.Error, non-ASCII text, UnicodeDecodeError
             raise Unauthorized("operator-login", "malformed Basic credentials") from err
         name, colon, password = decoded.partition(":")
         if not colon or not await self.check_password(request, name, password):

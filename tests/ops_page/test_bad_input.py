@@ -77,3 +77,13 @@ async def test_a_participant_page_for_a_malformed_id_is_not_found_without_echoin
 def test_the_participant_id_pattern_is_the_schemas_own() -> None:
     common = json.loads((REPO / "schemas" / "common-v1.json").read_text(encoding="utf-8"))
     assert PARTICIPANT_ID.pattern == common["$defs"]["participant_id"]["pattern"]
+
+
+@pytest.mark.parametrize("header", ["Basic é==", "Basic b3Bz\udcff"], ids=["latin-1", "raw-byte"])
+async def test_basic_credentials_that_are_not_ascii_base64_are_refused(
+    client: TestClient, operator: str, header: str
+) -> None:
+    raw = header.encode("utf-8", "surrogateescape").decode("latin-1")
+    response = await client.get("/ops/state.json", headers={"Authorization": raw})
+    problem = await _problem(response, 401)
+    assert problem["detail"] == "malformed Basic credentials"
