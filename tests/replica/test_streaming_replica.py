@@ -39,6 +39,7 @@ async def database(cluster: Cluster) -> AsyncIterator[str]:
     admin = await asyncpg.connect(cluster.url("postgres"))
     try:
         await admin.execute(f"CREATE DATABASE {name}")
+        await _replayed_database(cluster, name)
         yield name
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -65,6 +66,19 @@ async def replica(cluster: Cluster, database: str) -> AsyncIterator[asyncpg.Conn
     finally:
         await conn.execute("SELECT pg_wal_replay_resume()")
         await conn.close()
+
+
+async def _replayed_database(cluster: Cluster, name: str) -> None:
+    """Until the replica has replayed the database's creation: the read pool connects at once."""
+    standby = await asyncpg.connect(cluster.url("postgres", replica=True))
+    try:
+        async with asyncio.timeout(10):
+            while not await standby.fetchval(  # noqa: ASYNC110
+                "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name
+            ):
+                await asyncio.sleep(0.01)
+    finally:
+        await standby.close()
 
 
 async def _caught_up(primary: asyncpg.Pool, replica: asyncpg.Connection) -> None:
@@ -171,8 +185,9 @@ async def test_reads_lag_with_the_replica_and_a_cursor_never_goes_back(
 
 
 async def test_a_write_sent_down_the_read_path_is_refused(
-    app: web.Application, client: TestClient
+    app: web.Application, client: TestClient, replica: asyncpg.Connection
 ) -> None:
+    await _caught_up(app[POOL], replica)  # the migrated tables, so only the write is refused
     async with app[READ_POOL].acquire() as conn:
         assert await conn.fetchval("SELECT pg_is_in_recovery()")
         with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
