@@ -13,6 +13,7 @@ from importlib import resources
 import orjson
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from hub.clock import clock_of
 from hub.feeds.webhooks.resources import WEBHOOK_WORKER
@@ -52,10 +53,20 @@ async def _api_session(request: web.Request) -> Authenticated:
     return found
 
 
+async def _form(request: web.Request) -> dict[str, str]:
+    """The posted form's text fields; a body aiohttp cannot read as a form is a 400."""
+    try:
+        posted = await request.post()
+    # A broken multipart body or part header, an unknown charset.
+    except (ValueError, LookupError, HttpProcessingError) as err:
+        raise BadRequest("the body is not a readable form (url-encoded or multipart)") from err
+    return {k: v for k, v in posted.items() if isinstance(v, str)}
+
+
 async def _action(request: web.Request) -> tuple[Authenticated, web.HTTPSeeOther, dict[str, str]]:
     """An action's session, CSRF-checked, the redirect that follows it, and its form."""
     found = await _api_session(request)
-    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    form = await _form(request)
     check_csrf(found, form.get("csrf"))
     back = form.get("next", "/ops")
     return found, web.HTTPSeeOther(back if _NEXT.match(back) else "/ops"), form
@@ -117,7 +128,7 @@ async def get_login(request: web.Request) -> web.Response:
 
 
 async def post_login(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await _form(request)
     name, password = form.get("name"), form.get("password")
     if not isinstance(name, str) or not isinstance(password, str) or not name or not password:
         raise BadRequest("the login form needs a name and a password")
