@@ -139,7 +139,9 @@ class OperatorAuth:
         except ValueError as err:  # binascii.Error, non-ASCII text, UnicodeDecodeError
             raise Unauthorized("operator-login", "malformed Basic credentials") from err
         name, colon, password = decoded.partition(":")
-        if not colon or not await self.check_password(request, name, password):
+        if not colon or not is_operator_name(name):
+            raise Unauthorized("operator-login", f"malformed Basic credentials: {NAME_RULE}")
+        if not await self.check_password(request, name, password):
             raise Unauthorized("operator-login", "wrong operator name or password")
         return Authenticated(name, None)
 

@@ -43,7 +43,7 @@ async def test_basic_credentials_with_a_nul_in_the_name_are_refused(
     response = await client.get(
         "/ops/state.json", headers={"Authorization": f"Basic {credentials}"}
     )
-    problem = await _problem(response, 400)
+    problem = await _problem(response, 401)
     assert "operator name" in str(problem["detail"])
     # the well-formed name still logs in afterwards: nothing was counted against it
     assert await login(client, OPERATOR, PASSWORD)
