@@ -17,7 +17,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from hub.clock import clock_of
 from hub.feeds.webhooks.resources import WEBHOOK_WORKER
-from hub.http.query import PARTICIPANT_ID, SUBSCRIPTION_ID, path_param
+from hub.http.query import PARTICIPANT_ID, PLATFORM, SUBSCRIPTION_ID, path_param
 from hub.ops_page import render
 from hub.ops_page.auth import COOKIE, COOKIE_PATH, Authenticated, check_csrf
 from hub.ops_page.resources import OPERATOR_AUTH, OPS_STORE, OVERVIEW, SYNC_TARGETS
@@ -199,7 +199,8 @@ async def post_replay_endpoint(request: web.Request) -> web.Response:
 
 async def post_sync(request: web.Request) -> web.Response:
     found, back, _ = await _action(request)
-    platform, verb = request.match_info["platform"], request.match_info["verb"]
+    platform = path_param(request, "platform", PLATFORM, "polled platform")
+    verb = request.match_info["verb"]
     if platform not in request.app[SYNC_TARGETS]:
         raise NotFound(f"{platform} is not polled by this hub (platforms.json)")
     paused = verb == "pause"

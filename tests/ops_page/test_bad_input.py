@@ -87,3 +87,15 @@ async def test_basic_credentials_that_are_not_ascii_base64_are_refused(
     response = await client.get("/ops/state.json", headers={"Authorization": raw})
     problem = await _problem(response, 401)
     assert problem["detail"] == "malformed Basic credentials"
+
+
+async def test_a_sync_action_on_a_malformed_platform_code_is_not_found_without_echoing_it(
+    client: TestClient, operator: str
+) -> None:
+    csrf = await login(client)
+    response = await client.post(
+        "/ops/actions/sync/Bad%00Code/pause", data={"csrf": csrf}, allow_redirects=False
+    )
+    problem = await _problem(response, 404)
+    assert problem["parameter"] == "platform"
+    assert "\x00" not in str(problem["detail"])
