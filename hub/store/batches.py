@@ -27,7 +27,6 @@ from hub.problems import EventIdReused, Problem
 from hub.store.audit import LeafLog
 from hub.store.events import (
     FEED_CHANNEL,
-    UPSERT_COMPLAINTS,
     Appended,
     CaseState,
     Check,
@@ -37,6 +36,7 @@ from hub.store.events import (
     lock_key,
     same_event_or_conflict,
     stored_txn,
+    upsert_cases_txn,
 )
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.pool import Conn
@@ -213,16 +213,7 @@ class BatchStore:
         await conn.copy_records_to_table("events", records=rows, columns=_EVENT_COLUMNS)
         # The audit log's leaves (leaf_index = position - 1): the very leaves the batch signs.
         await self._leaf_log.append_txn(conn, first_position - 1, leaves)
-        touched = sorted(last_position)
-        await conn.execute(
-            UPSERT_COMPLAINTS,
-            touched,
-            [cases[c].version for c in touched],
-            [cases[c].status for c in touched],
-            [orjson.dumps(dict(cases[c].snapshot)).decode() for c in touched],
-            accepted_at,
-            [last_position[c] for c in touched],
-        )
+        await upsert_cases_txn(conn, cases, last_position, accepted_at)
         # Delivered at COMMIT, carrying the highest position now visible.
         await conn.execute("SELECT pg_notify($1, $2)", FEED_CHANNEL, str(last))
         return batch_receipt

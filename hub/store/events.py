@@ -525,16 +525,7 @@ class EventStore:
             raise asyncpg.SerializationError("event insert conflicted despite locks")
         # The audit log's leaves (leaf_index = position - 1), in order under the counter lock.
         await self._leaf_log.append_txn(conn, first_position - 1, leaves)
-        touched = sorted(last_position)
-        await conn.execute(
-            UPSERT_COMPLAINTS,
-            touched,
-            [cases[c].version for c in touched],
-            [cases[c].status for c in touched],
-            [orjson.dumps(dict(cases[c].snapshot)).decode() for c in touched],
-            accepted_at,
-            [last_position[c] for c in touched],
-        )
+        await upsert_cases_txn(conn, cases, last_position, accepted_at)
         native_states = [
             (native, group[i].event.complaint_id)
             for i, _ in accepted
@@ -607,6 +598,25 @@ ON CONFLICT (complaint_id) DO UPDATE
 SET version = EXCLUDED.version, status = EXCLUDED.status, snapshot = EXCLUDED.snapshot,
     updated_at = EXCLUDED.updated_at, last_position = EXCLUDED.last_position
 """
+
+
+async def upsert_cases_txn(
+    conn: Conn,
+    cases: Mapping[str, CaseState],
+    last_position: Mapping[str, int],
+    accepted_at: datetime,
+) -> None:
+    """Each complaint an append touched, at its new state and its last position."""
+    touched = sorted(last_position)
+    await conn.execute(
+        UPSERT_COMPLAINTS,
+        touched,
+        [cases[c].version for c in touched],
+        [cases[c].status for c in touched],
+        [orjson.dumps(dict(cases[c].snapshot)).decode() for c in touched],
+        accepted_at,
+        [last_position[c] for c in touched],
+    )
 
 
 async def cases_txn(conn: Conn, complaint_ids: Sequence[str]) -> dict[str, CaseState]:
