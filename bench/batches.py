@@ -2,6 +2,7 @@
 PostgreSQL COPY rate into an equivalent table.
 
     python bench/batches.py [--batches 40] [--size 500] [--concurrency 4] [--workers N]
+                            [--profile batches.txt]
 
 Starts `complaint-hub serve --workers N` (bench/push.py's hub process) on a fresh database of
 one embedded PostgreSQL, enrols a bureau with a real Ed25519 key, signs every batch (RFC 9421,
@@ -15,7 +16,9 @@ made `LIKE events INCLUDING ALL` (its columns, primary key, unique and other ind
 the append-only triggers or foreign keys), `--size` rows per transaction from as many
 connections as batches were in flight. The ratio is the hub's share of that rate. For scale,
 `--singles` distinct filings then go through the same hub one per request (`POST /v1/events`,
-64 in flight), and the batch rate is printed against theirs too.
+64 in flight), and the batch rate is printed against theirs too. `--profile FILE` samples every
+hub process with py-spy while the batches run (collapsed stacks; summarise them with
+`python bench/profile_summary.py FILE --match hub/`).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from bench._pg import bench_database  # noqa: E402
 from bench._report import emit  # noqa: E402
-from bench.push import hub_process  # noqa: E402
+from bench.push import _profiled, hub_process  # noqa: E402
 
 EXAMPLES = REPO / "schemas" / "examples"
 BUREAU = "bureau.hz"
@@ -258,6 +261,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--profile", type=Path, help="py-spy the hub into this file")
     parser.add_argument(
         "--singles", type=int, default=2000, help="single events sent after, for comparison"
     )
@@ -286,7 +290,10 @@ def main() -> None:
                     # One warm-up batch (schemas compiled, connections open) outside the clock.
                     warm = _signed_batches(hub.url, key, 1, args.size)
                     await _push(hub.url, warm, 1)
-                    seconds, accepted, latencies = await _push(hub.url, signed, args.concurrency)
+                    with _profiled(hub, args.profile):
+                        seconds, accepted, latencies = await _push(
+                            hub.url, signed, args.concurrency
+                        )
                     singles = _signed_singles(hub.url, key, args.singles)
                     single_rate = await _push_singles(hub.url, singles, 64) if singles else None
             finally:
