@@ -28,16 +28,7 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hub.audit.merkle import (
-    HASH_SIZE,
-    ProofError,
-    append_leaves,
-    frontier_nodes,
-    inclusion_nodes,
-    leaf_hash,
-    root_from_frontier,
-    verify_inclusion,
-)
+from hub.audit.merkle import HASH_SIZE, ProofError, leaf_hash, node_hash, verify_inclusion
 from hub.crypto._b64 import b64url_decode, b64url_encode
 from hub.crypto.jcs import canonical_json
 from hub.crypto.jws import (
@@ -69,20 +60,33 @@ class BatchTree:
 
 
 def batch_tree(leaves: Sequence[bytes]) -> BatchTree:
-    """Hash the leaves (RFC 9162) and give each its inclusion path; one hash per node."""
+    """Hash the leaves (RFC 9162) and give each its inclusion path, in one pass up the tree.
+
+    Level by level, each pair of nodes is hashed into its parent and each node is the next
+    path hash of every leaf under its sibling; a last node without a sibling rises as it is.
+    That is RFC 9162's tree (split at the largest power of two below the size), so leaf i's
+    path is its audit path, lowest hash first. One hash per node, no look-ups.
+    """
     if not leaves:
         raise ProofError("a batch tree needs at least one leaf")
     size = len(leaves)
-    known = {
-        (level, index): hash_
-        for level, index, hash_ in append_leaves(0, [], [leaf_hash(leaf) for leaf in leaves])
-    }
-    root = root_from_frontier([known[node] for node in frontier_nodes(size)])
-    paths = []
-    for index in range(size):
-        nodes = inclusion_nodes(index, size)
-        paths.append(tuple(nodes.rehash([known[node] for node in nodes.ids])))
-    return BatchTree(root, size, tuple(paths))
+    paths: list[list[bytes]] = [[] for _ in range(size)]
+    level, nodes = 0, [leaf_hash(leaf) for leaf in leaves]
+    while len(nodes) > 1:
+        parents = []
+        for index in range(0, len(nodes) - 1, 2):
+            left, right = nodes[index], nodes[index + 1]
+            # Node j of this level covers leaves [j << level, (j + 1) << level).
+            begin, middle = index << level, (index + 1) << level
+            for leaf in range(begin, middle):
+                paths[leaf].append(right)
+            for leaf in range(middle, min((index + 2) << level, size)):
+                paths[leaf].append(left)
+            parents.append(node_hash(left, right))
+        if len(nodes) % 2:
+            parents.append(nodes[-1])
+        level, nodes = level + 1, parents
+    return BatchTree(nodes[0], size, tuple(tuple(path) for path in paths))
 
 
 def batch_payload(
