@@ -16,6 +16,7 @@ from hub.http.signatures import signature_middleware
 from hub.metrics.middleware import metrics_middleware
 from hub.metrics.resources import metrics_ctx
 from hub.ops_page.setup import setup_ops_page
+from hub.partitions.worker import partitions_ctx
 from hub.platforms.resources import platforms_ctx
 from hub.platforms.sync.resources import sync_ctx
 from hub.privacy.resources import privacy_ctx
@@ -47,6 +48,7 @@ def create_app(settings: Settings) -> web.Application:
             supervisor_ctx,
             database_ctx,
             read_pool_ctx,
+            partitions_ctx,
             trust_ctx,
             event_store_ctx,
             audit_ctx,
