@@ -23,7 +23,7 @@ from hub.metrics.instruments import EVENTS_ACCEPTED
 from hub.problems import InvalidRecord, Problem, ServiceUnavailable
 from hub.services.decisions import CaseChecks
 from hub.services.intake import FAST, Pipeline, build_pending
-from hub.store.batches import BatchSeal, BatchStore, BatchUnstorable
+from hub.store.batches import BatchBusy, BatchSeal, BatchStore, BatchUnstorable
 from hub.store.events import Appended, EventStore, PendingEvent
 from hub.store.evidence import Evidence
 from hub.store.participants import Participant
@@ -33,6 +33,8 @@ MAX_ITEMS = 1000
 # Items checked between yields to the event loop: a batch's CPU work comes in slices of a few
 # milliseconds, so the same process's other requests are not held up behind a whole batch.
 SLICE_ITEMS = 100
+# Seconds a batch refused for want of database locks is told to wait before it is sent again.
+BUSY_RETRY_AFTER_S = 1
 
 Outcome = Appended | Problem
 
@@ -130,6 +132,13 @@ class BatchIntake:
         check = self.checks.for_actor(participant)
         try:
             appended = await self.batches.append_batch(events, check, batch_seal(self.signer))
+        except BatchBusy as err:
+            busy = ServiceUnavailable(
+                "the database has no room for this batch's locks now; nothing was stored, "
+                f"retry after the time in Retry-After, or send smaller batches ({err})"
+            )
+            busy.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+            raise busy from err
         except BatchUnstorable:
             # Group commit finds the one item the database refuses and commits the others, each
             # under a single-event receipt; the order of the batch is kept within each case.

@@ -50,11 +50,22 @@ _SLICE_ITEMS = 100
 # Transient failures that are safe to retry as a whole: nothing was committed.
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 _MAX_ATTEMPTS = 3
+# A batch takes two advisory locks per item, and PostgreSQL's shared lock table holds only
+# max_locks_per_transaction x max_connections locks for every session together: full, it
+# refuses the next lock with "out of shared memory" and the batch stores nothing. Retried
+# after a pause, while other transactions end and give theirs back.
+_LOCK_TABLE_FULL = asyncpg.OutOfMemoryError
+_LOCK_TABLE_PAUSES_S = (0.05, 0.2, 0.5)
 
 
 class BatchUnstorable(Exception):
     """The database refused a value of some item (the layers above should have refused it);
     nothing was stored. Group commit, which finds the item that holds it, can take over."""
+
+
+class BatchBusy(Exception):
+    """The database had no room for the batch's locks, even after a few pauses; nothing was
+    stored, and the whole batch may be sent again."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,20 +88,32 @@ class BatchStore:
         self._pool = pool
         self._clock = clock
         self._leaf_log = LeafLog()
+        # One batch transaction at a time in this process: its items are decided on this
+        # process's one event loop anyway, so a second would add no speed, only its locks to
+        # the shared table and a second connection held for the whole decision.
+        self._one_at_a_time = asyncio.Lock()
 
     async def append_batch(
         self, events: Sequence[PendingEvent], check: Check, seal: BatchSeal
     ) -> BatchAppended:
         """Append the events of one request, each decided on its own, in one transaction."""
-        for attempt in range(1, _MAX_ATTEMPTS + 1):
+        pauses = iter(_LOCK_TABLE_PAUSES_S)
+        attempt = 0
+        while True:
+            attempt += 1
             try:
-                return await self._try_batch(events, check, seal)
+                async with self._one_at_a_time:
+                    return await self._try_batch(events, check, seal)
             except _RETRYABLE:
-                if attempt == _MAX_ATTEMPTS:
+                if attempt >= _MAX_ATTEMPTS:
                     raise
+            except _LOCK_TABLE_FULL as err:
+                pause = next(pauses, None)
+                if pause is None:
+                    raise BatchBusy(str(err)) from err
+                await asyncio.sleep(pause)
             except asyncpg.DataError as err:
                 raise BatchUnstorable(type(err).__name__) from err
-        raise RuntimeError("unreachable")  # pragma: no cover
 
     async def _try_batch(
         self, events: Sequence[PendingEvent], check: Check, seal: BatchSeal

@@ -313,3 +313,58 @@ async def test_a_platforms_batch_meets_the_voice_and_version_rules_item_by_item(
     assert items[2]["problem"]["current_version"] == 4
     assert [items[0]["position"] + 1] == [items[3]["position"]]
     assert (await platform.get_complaint(complaint_id))["version"] == 5
+
+
+async def _take_locks(conn: asyncpg.Connection, key: int, count: int | None = None) -> int:
+    """Take `count` advisory locks from `key` on in `conn`'s open transaction, or (None) as many
+    as PostgreSQL's shared lock table (max_locks_per_transaction x max_connections in all) has
+    room for; returns the next key."""
+    for chunk in (1000, 100, 10, 1) if count is None else (count,):
+        while True:
+            savepoint = conn.transaction()
+            await savepoint.start()
+            try:
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock(k)"
+                    " FROM generate_series($1::bigint, $1 + $2 - 1) AS k",
+                    key,
+                    chunk,
+                )
+            except asyncpg.OutOfMemoryError:
+                await savepoint.rollback()
+                break
+            await savepoint.commit()
+            key += chunk
+            if count is not None:
+                break
+    return key
+
+
+async def test_a_batch_that_finds_the_lock_table_full_is_answered_503_and_stores_nothing(
+    enrol: Enrol, db: asyncpg.Connection, database_url: str
+) -> None:
+    bureau = await Cast(enrol)("bureau")
+    filings = [step_event("bureau", 1, new_complaint_id()) for _ in range(100)]
+    before = await row_counts(db)
+    hog, room = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
+    try:
+        async with hog.transaction():
+            # Far from the hub's keys (a clash would only wait). `room` holds 64 locks while
+            # `hog` takes every other one, then gives them back: room for the request's own
+            # statements (its nonce), not for the batch's 200 locks.
+            async with room.transaction():
+                next_key = await _take_locks(room, 1 << 40, 64)
+                await _take_locks(hog, next_key)
+            with pytest.raises(HubError) as refused:
+                await bureau.send_batch(filings)
+            assert refused.value.status == 503
+            assert refused.value.slug == "service-unavailable"
+            assert "smaller batches" in refused.value.problem["detail"]
+            assert (await row_counts(db)).events == before.events
+    finally:
+        await hog.close()
+        await room.close()
+
+    # Once the locks are free, the same batch goes through whole.
+    items = await bureau.send_batch(filings)
+    assert [i["outcome"] for i in items] == ["accepted"] * 100
