@@ -1,5 +1,5 @@
 """The partitions worker: every hub process makes sure `events` has the current month and the
-next three ahead (hub/store/partitions.py), at start-up and then hourly.
+next three ahead (hub/store/partitions.py), at start-up before serving, then hourly.
 
 Several processes may run it at once: the store serialises them on an advisory lock, and each
 creates only what is still missing. A month whose rows already fell into the default partition
@@ -70,11 +70,16 @@ class PartitionKeeper:
         return report
 
     async def run(self, *, interval_s: float = INTERVAL_S) -> None:
-        """Once now, then every `interval_s`; an error ends the loop for the supervisor to restart
-        it (with backoff) and report it."""
+        """Every `interval_s`; an error ends the loop for the supervisor to restart it (with
+        backoff) and report it."""
         while True:
-            await self.once()
             await asyncio.sleep(interval_s)
+            await self.once()
+
+    async def run_after_first(self, *, interval_s: float = INTERVAL_S) -> None:
+        """Once now, then as `run`."""
+        await self.once()
+        await self.run(interval_s=interval_s)
 
 
 PARTITION_KEEPER: web.AppKey[PartitionKeeper] = web.AppKey("partition_keeper", PartitionKeeper)
@@ -83,5 +88,14 @@ PARTITION_KEEPER: web.AppKey[PartitionKeeper] = web.AppKey("partition_keeper", P
 async def partitions_ctx(app: web.Application) -> AsyncIterator[None]:
     keeper = PartitionKeeper(app[POOL], clock=clock_of(app))
     app[PARTITION_KEEPER] = keeper
-    async with app[SUPERVISOR].running("event-partitions", keeper.run):
+    # The first pass before serving, so no event of this month lands in the default partition;
+    # if it fails, the supervised loop tries again at once, with backoff, and reports it.
+    try:
+        await keeper.once()
+    except (asyncpg.PostgresError, OSError) as err:
+        log.error("event_partitions_failed", error=repr(err))
+        work = keeper.run_after_first
+    else:
+        work = keeper.run
+    async with app[SUPERVISOR].running("event-partitions", work):
         yield

@@ -25,6 +25,9 @@ LOCK_TIMEOUT = "2s"
 
 
 def month_start(moment: datetime | date) -> date:
+    """The month of a moment, in UTC (partitions are calendar months in UTC)."""
+    if isinstance(moment, datetime) and moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
     return date(moment.year, moment.month, 1)
 
 
