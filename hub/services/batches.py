@@ -11,6 +11,7 @@ answered with its own problem and changes nothing; the others go on.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
@@ -114,8 +115,6 @@ class BatchIntake:
             appended, batch_receipt = await self._append(participant, [e for _, e in pending])
             for (index, _), outcome in zip(pending, appended, strict=True):
                 outcomes[index] = outcome
-                if isinstance(outcome, Appended) and not outcome.duplicate:
-                    EVENTS_ACCEPTED.labels(items[index]["type"], outcome.actor).inc()
         return BatchResult(outcomes, batch_receipt)  # type: ignore[arg-type]
 
     async def _vet(self, event: PendingEvent) -> None:
@@ -144,7 +143,20 @@ class BatchIntake:
             # under a single-event receipt; the order of the batch is kept within each case.
             results = await self.events.append_many(events, check)
             return [_outcome(r) for r in results], None
+        _count_accepted(events, appended.results)
         return appended.results, appended.batch_receipt
+
+
+def _count_accepted(events: Sequence[PendingEvent], results: Sequence[Outcome]) -> None:
+    """One increment per type and sender for the whole batch. (Group commit, which takes over
+    an unstorable batch, counts its own.)"""
+    accepted = collections.Counter(
+        (event.type, result.actor)
+        for event, result in zip(events, results, strict=True)
+        if isinstance(result, Appended) and not result.duplicate
+    )
+    for (event_type, actor), count in accepted.items():
+        EVENTS_ACCEPTED.labels(event_type, actor).inc(count)
 
 
 def _outcome(result: Appended | Exception) -> Outcome:

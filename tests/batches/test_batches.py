@@ -8,6 +8,7 @@ import asyncio
 import asyncpg
 import pytest
 from aiohttp import web
+from prometheus_client import REGISTRY
 
 from hub.audit.batch_receipts import BatchReceiptInvalid, is_batch_receipt, parse_item_receipt
 from hub.cli.audit import verify_log
@@ -368,3 +369,26 @@ async def test_a_batch_that_finds_the_lock_table_full_is_answered_503_and_stores
     # Once the locks are free, the same batch goes through whole.
     items = await bureau.send_batch(filings)
     assert [i["outcome"] for i in items] == ["accepted"] * 100
+
+
+def _accepted_count(event_type: str, participant: str) -> float:
+    labels = {"type": event_type, "participant": participant}
+    return REGISTRY.get_sample_value("hub_events_accepted_total", labels) or 0.0
+
+
+async def test_a_batch_counts_each_new_item_once_in_the_accepted_events_metric(
+    enrol: Enrol,
+) -> None:
+    bureau = await Cast(enrol)("bureau")
+    complaint_id = new_complaint_id()
+    chain = _chain(complaint_id, 3)
+    earlier = step_event("bureau", 1, new_complaint_id())
+    await bureau.post_event(earlier)
+    before = {t: _accepted_count(t, "bureau.hz") for t in ("complaint.filed", "complaint.accepted")}
+
+    # filed twice (new, replayed), accepted once, routed refused as stale (sent before v2)
+    items = await bureau.send_batch([chain[0], earlier, chain[2], chain[1]])
+
+    assert [i["outcome"] for i in items] == ["accepted", "replayed", "refused", "accepted"]
+    assert _accepted_count("complaint.filed", "bureau.hz") == before["complaint.filed"] + 1
+    assert _accepted_count("complaint.accepted", "bureau.hz") == before["complaint.accepted"] + 1
