@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from hub.cli.output import print_rows, run_with_database
+from hub.cli.partitions import register_partitions
 from hub.settings import Settings
 
 if TYPE_CHECKING:
@@ -115,7 +116,8 @@ def _batch_size(text: str) -> int:
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     retention = commands.add_parser(
-        "retention", help="erase personal parts once the retention period has passed"
+        "retention",
+        help="erase personal parts once the retention period has passed; detach old months",
     )
     group = retention.add_subparsers(dest="action", required=True, metavar="ACTION")
     help_text = (
@@ -140,3 +142,4 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="parts erased per transaction (default 500)",
     )
     run.set_defaults(handler=_retention_run)
+    register_partitions(group)

@@ -251,20 +251,44 @@ class AuditStore:
 
     # what a verifier re-reads -------------------------------------------------------------
 
-    async def events(self, first: int, last: int) -> list[LoggedEvent]:
-        """The events with position in first..last, in position order, with their evidence."""
-        rows = await self._pool.fetch(_EVENTS_WITH_EVIDENCE, first, last)
+    async def events(self, first: int, last: int, *, archived: bool = False) -> list[LoggedEvent]:
+        """The events with position in first..last, in position order, with their evidence; with
+        `archived`, also those of months detached to the archive schema."""
+        tables = ["events"]
+        if archived:
+            tables += [
+                f"archive.{r['table_name']}"
+                for r in await self._pool.fetch("SELECT table_name FROM detached_months")
+            ]
+        source = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
+        rows = await self._pool.fetch(_EVENTS_WITH_EVIDENCE.format(source=source), first, last)
         return [_logged_event(r) for r in rows]
 
-    async def complaint_positions(self, complaint_id: str) -> list[int]:
+    async def detached_positions(self, first: int, last: int) -> set[int]:
+        """Positions in first..last whose month was detached to the archive (their keys stay in
+        event_keys, their leaves in the log)."""
         rows = await self._pool.fetch(
-            "SELECT position FROM events WHERE complaint_id = $1 ORDER BY position",
+            "SELECT position FROM event_keys WHERE position BETWEEN $1 AND $2"
+            " AND accepted_at < (SELECT max(until)::timestamp AT TIME ZONE 'UTC'"
+            "                    FROM detached_months)",
+            first,
+            last,
+        )
+        return {r["position"] for r in rows}
+
+    async def complaint_positions(self, complaint_id: str) -> list[int]:
+        # The complaint's keys bound the months to read (events is partitioned by month).
+        rows = await self._pool.fetch(
+            "SELECT position FROM events WHERE complaint_id = $1"
+            " AND accepted_at >= (SELECT min(accepted_at) FROM event_keys WHERE complaint_id = $1)"
+            " AND accepted_at <= (SELECT max(accepted_at) FROM event_keys WHERE complaint_id = $1)"
+            " ORDER BY position",
             complaint_id,
         )
         return [r["position"] for r in rows]
 
     async def last_position(self) -> int:
-        last: int = await self._pool.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        last: int = await self._pool.fetchval("SELECT coalesce(max(position), 0) FROM event_keys")
         return last
 
     async def participant_keys(self) -> dict[str, KeyRecord]:
@@ -285,14 +309,20 @@ class AuditStore:
         }
 
 
+# The keys of the range bound the months read from `events` (partitioned by month).
 _EVENTS_WITH_EVIDENCE = """
+WITH span AS (
+    SELECT min(accepted_at) AS lo, max(accepted_at) AS hi FROM event_keys
+    WHERE position BETWEEN $1 AND $2
+)
 SELECT e.position, e.event_id, e.complaint_id, e.version, e.type, e.actor, e.accepted_at, e.body,
        e.event_sha256, e.evidence_sha256, e.receipt,
        v.sha256 AS ev_sha256, v.sender AS ev_sender, v.kid AS ev_kid, v.body AS ev_body,
        v.signature_input AS ev_signature_input, v.signature AS ev_signature,
        v.covered::text AS ev_covered, v.received_at AS ev_received_at, v.sealed AS ev_sealed
-FROM events AS e LEFT JOIN evidence AS v ON v.evidence_id = e.evidence_id
+FROM ({source}) AS e LEFT JOIN evidence AS v ON v.evidence_id = e.evidence_id
 WHERE e.position BETWEEN $1 AND $2
+  AND e.accepted_at >= (SELECT lo FROM span) AND e.accepted_at <= (SELECT hi FROM span)
 ORDER BY e.position
 """
 

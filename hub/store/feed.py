@@ -41,6 +41,30 @@ def feed_item_from_row(row: asyncpg.Record) -> FeedItem:
     )
 
 
+# `events` is partitioned by month of acceptance (migration 0020), which a position says nothing
+# of: the page's keys, read from the narrow `event_keys`, give the range of months to read, so
+# the page touches one or two partitions instead of every one. Months detached to the archive
+# are always every month before some `until`: their positions are skipped, not waited for.
+_PAGE = """
+WITH floor AS (
+    SELECT coalesce(max(until)::timestamp AT TIME ZONE 'UTC', '-infinity') AS at
+    FROM detached_months
+), keys AS (
+    SELECT accepted_at FROM event_keys
+    WHERE position > $1 AND ($2::bigint IS NULL OR position <= $2)
+      AND accepted_at >= (SELECT at FROM floor)
+    ORDER BY position LIMIT $3
+), span AS (
+    SELECT min(accepted_at) AS lo, max(accepted_at) AS hi FROM keys
+)
+SELECT position, event_id, complaint_id, version, type, actor, accepted_at, body, receipt
+FROM events
+WHERE position > $1 AND ($2::bigint IS NULL OR position <= $2)
+  AND accepted_at >= (SELECT lo FROM span) AND accepted_at <= (SELECT hi FROM span)
+ORDER BY position LIMIT $3
+"""
+
+
 async def read_feed(
     pool: asyncpg.Pool, *, after: int, upto: int | None = None, limit: int = 100
 ) -> tuple[list[FeedItem], int, bool]:
@@ -49,14 +73,7 @@ async def read_feed(
     Positions are taken under the counter's row lock and become visible only at COMMIT, in
     order, so nothing can later appear below a position a reader has passed.
     """
-    rows = await pool.fetch(
-        "SELECT position, event_id, complaint_id, version, type, actor, accepted_at, body, receipt"
-        " FROM events WHERE position > $1 AND ($2::bigint IS NULL OR position <= $2)"
-        " ORDER BY position LIMIT $3",
-        after,
-        upto,
-        limit + 1,
-    )
+    rows = await pool.fetch(_PAGE, after, upto, limit + 1)
     limited = len(rows) > limit
     items = [feed_item_from_row(r) for r in rows[:limit]]
     next_cursor = items[-1].position if items else after
@@ -65,7 +82,7 @@ async def read_feed(
 
 async def head_position(pool: asyncpg.Pool) -> int:
     """The highest committed position."""
-    return int(await pool.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+    return int(await pool.fetchval("SELECT coalesce(max(position), 0) FROM event_keys"))
 
 
 async def case_states(
