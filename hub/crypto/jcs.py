@@ -35,16 +35,49 @@ def _escape_token(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def check_signable(value: Any, pointer: str = "") -> None:
+def check_signable(value: Any) -> None:
     """Raise `UnsignableValue` at the first part of `value` outside the profile."""
+    # Nearly every event passes; only a refusal needs the pointer, so the walk that builds one
+    # runs only when the quick walk (exact types only) has doubts.
+    if not _signable(value):
+        _locate_unsignable(value, "")
+
+
+def _signable(value: Any) -> bool:
+    # Exact types first: the parser only makes these, and `type() is` is the cheapest test.
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or _encodable(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii() or not _signable(item):
+                return False
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    if value is None or kind is bool:
+        return True
+    if kind is list or kind is tuple:
+        return all(_signable(item) for item in value)
+    return False  # subclasses and anything else: the slow walk decides and names it
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _locate_unsignable(value: Any, pointer: str) -> None:
+    """Raise at the first part of `value` outside the profile, with its JSON pointer."""
     # bool before int: bool is an int subclass and is always fine.
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise UnsignableValue(pointer, "string holds a lone surrogate") from None
+        if not _encodable(value):
+            raise UnsignableValue(pointer, "string holds a lone surrogate")
         return
     if isinstance(value, int):
         if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
@@ -59,11 +92,11 @@ def check_signable(value: Any, pointer: str = "") -> None:
             if not key.isascii():
                 # Not repeated: a key in words may be personal data (a consumer's name).
                 raise UnsignableValue(pointer, "an object key is not ASCII")
-            check_signable(item, f"{pointer}/{_escape_token(key)}")
+            _locate_unsignable(item, f"{pointer}/{_escape_token(key)}")
         return
     if isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            check_signable(item, f"{pointer}/{index}")
+            _locate_unsignable(item, f"{pointer}/{index}")
         return
     raise UnsignableValue(pointer, f"{type(value).__name__} is not a JSON value")
 
