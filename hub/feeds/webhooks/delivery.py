@@ -154,8 +154,13 @@ class WebhookWorker:
         """Look for work now rather than at the next poll (a new event, a replay)."""
         self._wake.set()
 
-    async def run_forever(self, poll_interval_s: float) -> None:
+    async def run_forever(self, poll_interval_s: float, min_idle_pass_s: float = 0.05) -> None:
+        """Pass after pass while there is work; when a pass finds none, wait for a wake-up (a
+        commit) or the poll, but no sooner than `min_idle_pass_s` after it: under load every
+        group commit wakes the worker, and a look for work is a database round trip."""
+        loop = asyncio.get_running_loop()
         while True:
+            started = loop.time()
             try:
                 busy = await self.run_once()
             except Exception as err:
@@ -166,6 +171,7 @@ class WebhookWorker:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), poll_interval_s)
+            await asyncio.sleep(max(0.0, started + min_idle_pass_s - loop.time()))
 
     async def run_once(self) -> bool:
         """One pass; True when it delivered something (there may be more at once)."""

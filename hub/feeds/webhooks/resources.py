@@ -22,8 +22,9 @@ from hub.store.subscriptions import SubscriptionStore
 from hub.supervisor import SUPERVISOR
 from hub.trust.resources import HUB_SIGNER
 
-# Idle polling; a new event, a replay or a new subscription wakes the worker at once.
-POLL_INTERVAL_S = 0.05
+# Idle polling, for retries coming due and leases expiring; a new event, a replay or a new
+# subscription wakes the worker at once.
+POLL_INTERVAL_S = 0.25
 
 
 SUBSCRIPTIONS: web.AppKey[SubscriptionStore] = web.AppKey("subscriptions")
