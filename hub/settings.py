@@ -97,6 +97,12 @@ def _log_level(text: str) -> str:
     return upper
 
 
+def _event_loop(text: str) -> str:
+    if text not in ("uvloop", "asyncio"):
+        raise ValueError("expected uvloop or asyncio")
+    return text
+
+
 def _database_url(text: str) -> str | None:
     if not text:
         return None
@@ -177,6 +183,8 @@ class Settings:
     metrics_token: str | None = None
     # personal parts are erased this many years after the complaint last changed (docs/retention.md)
     retention_years: int = 3
+    # the event loop of `serve`: uvloop (libuv) when installed, else asyncio's own
+    event_loop: str = "uvloop"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -237,6 +245,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "BASELINE_MODE": ("baseline_mode", _bool),
     "METRICS_TOKEN": ("metrics_token", lambda text: text or None),
     "RETENTION_YEARS": ("retention_years", _retention_years),
+    "EVENT_LOOP": ("event_loop", _event_loop),
 }
 
 
