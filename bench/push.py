@@ -182,6 +182,12 @@ def _combined(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "p999_ms": _percentile(ordered, 0.999) * 1000,
         "generator_cpu_pct": 100 * sum(result["cpu_seconds"] for result in rounds) / seconds,
         "hub_max_rss_mib": max(result["hub_max_rss_mib"] for result in rounds),
+        # CPU per accepted event, while the generator ran (its pre-signing included, when the
+        # hub idles): what bounds the rate on a shared machine, and less noisy than the rate.
+        "hub_cpu_ms_per_event": 1000 * sum(r["hub_cpu_seconds"] for r in rounds) / max(1, ok),
+        "postgres_cpu_ms_per_event": (
+            1000 * sum(r["postgres_cpu_seconds"] for r in rounds) / max(1, ok)
+        ),
         "presigned": all(result["presigned"] for result in rounds),
     }
 
@@ -221,6 +227,20 @@ async def _fresh_database(dsn: str, name: str, public_key: bytes) -> str:
     return url
 
 
+async def _postmaster_pid(dsn: str) -> int | None:
+    """The server's postmaster, when it runs on this machine (its backends are its children)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        data_directory = await conn.fetchval("SHOW data_directory")
+    finally:
+        await conn.close()
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int((Path(data_directory) / "postmaster.pid").read_text().split()[0])
+    return None
+
+
 def _free_port() -> int:
     import socket
 
@@ -246,19 +266,37 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise TimeoutError(f"hub at {url} not ready within 60 s")
 
 
-def _tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants (the hub and its workers)."""
-    total, pending = 0, [pid]
+def _tree(pid: int) -> Iterator[int]:
+    """A process and all its descendants (the hub and its workers; PostgreSQL's backends)."""
+    pending = [pid]
     while pending:
         current = pending.pop()
+        yield current
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+
+
+def _tree_rss_bytes(pid: int) -> int:
+    total = 0
+    for current in _tree(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
-            for task in Path(f"/proc/{current}/task").iterdir():
-                children = (task / "children").read_text().split()
-                pending.extend(int(child) for child in children)
     return total
+
+
+def _tree_cpu_seconds(pid: int | None) -> float:
+    """User plus system CPU of a process tree so far (0 when there is no such process)."""
+    if pid is None:
+        return 0.0
+    ticks = 0
+    for current in _tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (proc(5) fields 14, 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -320,8 +358,11 @@ def _profiled(hub: Hub, output: Path | None) -> Iterator[None]:
         profiler.wait(timeout=60)
 
 
-def _run_generator(spec: dict[str, Any], cpu: int, hub: Hub) -> dict[str, Any]:
-    """The generator in its own process on core `cpu`; samples the hub's memory meanwhile."""
+def _run_generator(
+    spec: dict[str, Any], cpu: int, hub: Hub, postgres_pid: int | None
+) -> dict[str, Any]:
+    """The generator in its own process on core `cpu`; samples the hub's memory meanwhile, and
+    counts the CPU the hub's processes and PostgreSQL's spent while it ran."""
     spec_file = Path(tempfile.mkstemp(prefix="chpush", suffix=".json")[1])
     spec_file.write_text(json.dumps(spec))
     taskset = shutil.which("taskset")
@@ -329,6 +370,7 @@ def _run_generator(spec: dict[str, Any], cpu: int, hub: Hub) -> dict[str, Any]:
     if taskset:
         command = [taskset, "-c", str(cpu), *command]
     max_rss = 0
+    hub_cpu, postgres_cpu = _tree_cpu_seconds(hub.process.pid), _tree_cpu_seconds(postgres_pid)
     try:
         with subprocess.Popen(
             command, stdout=subprocess.PIPE, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
@@ -337,12 +379,15 @@ def _run_generator(spec: dict[str, Any], cpu: int, hub: Hub) -> dict[str, Any]:
                 max_rss = max(max_rss, _tree_rss_bytes(hub.process.pid))
                 time.sleep(0.5)
             output = generator.stdout.read() if generator.stdout else b""
+        hub_cpu = _tree_cpu_seconds(hub.process.pid) - hub_cpu
+        postgres_cpu = _tree_cpu_seconds(postgres_pid) - postgres_cpu
         if generator.returncode != 0:
             raise RuntimeError(f"the generator failed ({generator.returncode})")
     finally:
         spec_file.unlink(missing_ok=True)
     result: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
     result["hub_max_rss_mib"] = max_rss / 2**20
+    result["hub_cpu_seconds"], result["postgres_cpu_seconds"] = hub_cpu, postgres_cpu
     result["pinned"] = bool(taskset)
     return result
 
@@ -362,6 +407,7 @@ def _measure(dsn: str, figure: str, args: argparse.Namespace, events: int) -> li
     load on this shared machine falls on both alike."""
     from hub.crypto.keys import generate_private_key, public_key_raw
 
+    postgres_pid = asyncio.run(_postmaster_pid(dsn))
     modes = [Mode("optimised", baseline=False)]
     if not args.no_baseline:
         modes.append(Mode("baseline", baseline=True))
@@ -394,7 +440,9 @@ def _measure(dsn: str, figure: str, args: argparse.Namespace, events: int) -> li
                 if profile is not None and number > 0:
                     profile = profile.with_name(f"{profile.stem}-{number}{profile.suffix}")
                 with _profiled(mode.hub, profile):
-                    mode.rounds.append(_run_generator(spec, args.generator_cpu, mode.hub))
+                    mode.rounds.append(
+                        _run_generator(spec, args.generator_cpu, mode.hub, postgres_pid)
+                    )
     return modes
 
 
@@ -404,6 +452,8 @@ def _line(label: str, result: dict[str, Any]) -> str:
         f"  p99 {result['p99_ms']:7.1f} ms  p99.9 {result['p999_ms']:7.1f} ms"
         f"  errors {result['errors']}  generator CPU {result['generator_cpu_pct']:.0f}%"
         f"  hub RSS max {result['hub_max_rss_mib']:.0f} MiB"
+        f"  CPU/event hub {result['hub_cpu_ms_per_event']:.2f} ms"
+        f" postgres {result['postgres_cpu_ms_per_event']:.2f} ms"
         f"  ({'pre-signed' if result['presigned'] else 'signed just in time'})"
     )
 
@@ -479,6 +529,9 @@ def _emit_figures(
     emit(f"{prefix}: errors", fast["errors"], "requests", baseline("errors"))
     emit(f"{prefix}: generator CPU", fast["generator_cpu_pct"], "%", baseline("generator_cpu_pct"))
     emit(f"{prefix}: hub RSS max", fast["hub_max_rss_mib"], "MiB", baseline("hub_max_rss_mib"))
+    for part in ("hub", "postgres"):
+        key = f"{part}_cpu_ms_per_event"
+        emit(f"{prefix}: {part} CPU per event", fast[key], "ms", baseline(key))
     del figure
 
 
