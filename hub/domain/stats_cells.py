@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from hub.domain.case import CaseView
+from hub.domain.case import CaseView, local_date
+from hub.domain.lifecycle import Status
 from hub.domain.report import ReportView
 from hub.domain.roles import covers
 
@@ -76,12 +77,6 @@ class Measures:
         document["resolve_days"] = {str(d): c for d, c in sorted(self.resolve_days.items())}
         return document
 
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Measures:
-        values = {name: int(document.get(name, 0)) for name in COUNT_FIELDS}
-        days = {int(d): int(c) for d, c in (document.get("resolve_days") or {}).items()}
-        return cls(**values, resolve_days=days)
-
 
 COUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Measures) if f.name != "resolve_days")
 
@@ -140,17 +135,6 @@ class Contribution:
             "measures": self.measures.to_json(),
         }
 
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Contribution:
-        return cls(
-            kind=str(document["kind"]),
-            received_on=dt.date.fromisoformat(document["received_on"]),
-            region=str(document["region"]),
-            platform=str(document["platform"]),
-            dimensions={str(k): str(v) for k, v in document["dimensions"].items()},
-            measures=Measures.from_json(document["measures"]),
-        )
-
 
 def attributed_region(case_region: str, bureau_regions: Collection[str]) -> str:
     """Where a case is counted: its own region, unless the bureau handling it (after a transfer,
@@ -161,21 +145,127 @@ def attributed_region(case_region: str, bureau_regions: Collection[str]) -> str:
     return sorted(bureau_regions)[0]
 
 
-def _counted_breaches(breached: Collection[str], deadlines: Iterable[Any]) -> int:
-    # a provisional deadline (no holiday table yet for its year) never counts as breached
-    provisional = {d.name.value for d in deadlines if d.provisional}
-    return sum(1 for name in breached if name not in provisional)
+@dataclasses.dataclass(frozen=True, slots=True)
+class CaseFigures:
+    """What the statistics read of a case, and nothing more: the rollup decodes these few fields
+    of a snapshot (`from_state`), never the whole CaseView."""
+
+    received_on: dt.date
+    region: str
+    respondent_platform: str
+    status: str
+    channel: str
+    filer: str
+    category_level1: str
+    category_level2: str | None
+    livestream: bool
+    merchant_uscc: str | None
+    handling_bureau: str | None
+    amount_claimed_fen: int
+    amount_recovered_fen: int
+    accepted_on: dt.date | None
+    resolved_on: dt.date | None
+    resolution: str | None
+    outcome: str | None
+    self_reported: bool
+    breached_deadlines: frozenset[str]
+    provisional_deadlines: frozenset[str]  # the names of those due on a provisional day
+
+    @classmethod
+    def of(cls, case: CaseView) -> CaseFigures:
+        return cls(
+            received_on=case.received_on,
+            region=case.region,
+            respondent_platform=case.respondent_platform,
+            status=case.status.value,
+            channel=case.channel,
+            filer=case.filer,
+            category_level1=case.category_level1,
+            category_level2=case.category_level2,
+            livestream=case.livestream,
+            merchant_uscc=case.merchant_uscc,
+            handling_bureau=case.handling_bureau,
+            amount_claimed_fen=case.amount_claimed_fen,
+            amount_recovered_fen=case.amount_recovered_fen,
+            accepted_on=case.accepted_on,
+            resolved_on=case.resolved_on,
+            resolution=case.resolution,
+            outcome=case.outcome,
+            self_reported=case.self_reported,
+            breached_deadlines=frozenset(case.breached_deadlines),
+            provisional_deadlines=frozenset(d.name.value for d in case.deadlines if d.provisional),
+        )
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> CaseFigures:
+        """The figures of a complaint's lossless state (hub.domain.case_state), whole or only its
+        FIGURE_FIELDS; a missing or null field takes the CaseView default, as `from_state` does."""
+        return cls(
+            received_on=local_date(state["received_at"]),
+            region=state["region"],
+            respondent_platform=state["respondent_platform"],
+            status=Status(state["status"]).value,
+            channel=state["channel"],
+            filer=state["filer"],
+            category_level1=state["category_level1"],
+            category_level2=state.get("category_level2"),
+            livestream=state["livestream"],
+            merchant_uscc=state.get("merchant_uscc"),
+            handling_bureau=state.get("handling_bureau"),
+            amount_claimed_fen=state["amount_claimed_fen"],
+            amount_recovered_fen=state.get("amount_recovered_fen") or 0,
+            accepted_on=_date_or_none(state.get("accepted_on")),
+            resolved_on=_date_or_none(state.get("resolved_on")),
+            resolution=state.get("resolution"),
+            outcome=state.get("outcome"),
+            self_reported=bool(state.get("self_reported")),
+            breached_deadlines=frozenset(state.get("breached_deadlines") or ()),
+            provisional_deadlines=frozenset(
+                d["name"] for d in state.get("deadlines") or () if d["provisional"]
+            ),
+        )
+
+
+# The fields of a complaint's state that CaseFigures.from_state reads: the rollup asks the store
+# for these alone, so it never decodes a whole snapshot.
+FIGURE_FIELDS = (
+    "received_at",
+    "region",
+    "respondent_platform",
+    "status",
+    "channel",
+    "filer",
+    "category_level1",
+    "category_level2",
+    "livestream",
+    "merchant_uscc",
+    "handling_bureau",
+    "amount_claimed_fen",
+    "amount_recovered_fen",
+    "accepted_on",
+    "resolved_on",
+    "resolution",
+    "outcome",
+    "self_reported",
+    "breached_deadlines",
+    "deadlines",
+)
+
+
+def _date_or_none(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
 
 
 def complaint_contribution(
-    case: CaseView,
+    case: CaseFigures,
     *,
     bureau_regions: Collection[str] = (),
     village_stations: Collection[str] = (),
 ) -> Contribution:
     received_on = case.received_on
     resolved = case.resolved_on is not None
-    breaches = _counted_breaches(case.breached_deadlines, case.deadlines)
+    # a provisional deadline (no holiday table yet for its year) never counts as breached
+    breaches = sum(1 for name in case.breached_deadlines if name not in case.provisional_deadlines)
     resolve_days: dict[int, int] = {}
     if case.resolved_on is not None:
         resolve_days[max(0, (case.resolved_on - received_on).days)] = 1
@@ -184,7 +274,7 @@ def complaint_contribution(
     # apart from what came through the consumer's own channel
     if case.self_reported:
         confirmation = "self_reported"
-    elif case.status.value == "confirmed" or case.outcome == "resolved":
+    elif case.status == "confirmed" or case.outcome == "resolved":
         confirmation = "consumer_confirmed"
     else:
         confirmation = "unconfirmed"
@@ -204,7 +294,7 @@ def complaint_contribution(
         "merchant": case.merchant_uscc or NONE,
         "category1": case.category_level1,
         "category2": case.category_level2 or NONE,
-        "status": case.status.value,
+        "status": case.status,
         "outcome": case.resolution or NONE,
         "channel": channel,
         "livestream": "true" if case.livestream else "false",

@@ -247,12 +247,15 @@ def plan_year(seed: int = 2026, complaints: int = 1500, reports: int = 60) -> Ye
     return year
 
 
-async def append_year(app: web.Application, year: Year) -> None:
-    """Append the planned chains version by version, in bulk per actor."""
+async def append_year(
+    app: web.Application, year: Year, first: int = 0, stop: int | None = None
+) -> None:
+    """Append the planned chains version by version, in bulk per actor (the steps of each
+    chain from index `first` up to `stop`: all of them unless told)."""
     store = app[EVENT_STORE]
     checks = app[CHECKS]
     depth = max(len(chain) for chain in year.plans)
-    for index in range(depth):
+    for index in range(first, depth if stop is None else min(stop, depth)):
         by_actor: dict[Actor, list[Any]] = defaultdict(list)
         for chain in year.plans:
             if index < len(chain):
