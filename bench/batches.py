@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from bench._pg import bench_database  # noqa: E402
 from bench._report import emit  # noqa: E402
-from bench.push import _profiled, hub_process  # noqa: E402
+from bench.push import _postmaster_pid, _profiled, _tree_cpu_seconds, hub_process  # noqa: E402
 
 EXAMPLES = REPO / "schemas" / "examples"
 BUREAU = "bureau.hz"
@@ -160,6 +160,18 @@ async def _push(
         started = time.perf_counter()
         await asyncio.gather(*(worker(session) for _ in range(concurrency)))
         return time.perf_counter() - started, accepted, sorted(latencies)
+
+
+def _per_event_ms(
+    before: tuple[float, float], after: tuple[float, float], events: int
+) -> tuple[float, float]:
+    """Milliseconds of hub and of PostgreSQL CPU per event between two readings."""
+    if not events:
+        return 0.0, 0.0
+    return (
+        (after[0] - before[0]) * 1000 / events,
+        (after[1] - before[1]) * 1000 / events,
+    )
 
 
 def _raw_rows(count: int, receipt_chars: int) -> list[tuple[Any, ...]]:
@@ -283,19 +295,28 @@ def main() -> None:
     async def run() -> None:
         async with bench_database(args.database_url) as dsn:
             await prepare(dsn)
+            postgres = await _postmaster_pid(dsn)
             data_dir = Path(tempfile.mkdtemp(prefix="chbatch", dir="/tmp"))
             try:
                 with hub_process(dsn, data_dir, workers=args.workers, baseline=False) as hub:
+
+                    def cpu() -> tuple[float, float]:
+                        return _tree_cpu_seconds(hub.process.pid), _tree_cpu_seconds(postgres)
+
                     signed = _signed_batches(hub.url, key, args.batches, args.size)
                     # One warm-up batch (schemas compiled, connections open) outside the clock.
                     warm = _signed_batches(hub.url, key, 1, args.size)
                     await _push(hub.url, warm, 1)
+                    started = cpu()
                     with _profiled(hub, args.profile):
                         seconds, accepted, latencies = await _push(
                             hub.url, signed, args.concurrency
                         )
+                    batch_cpu = _per_event_ms(started, cpu(), events)
                     singles = _signed_singles(hub.url, key, args.singles)
+                    started = cpu()
                     single_rate = await _push_singles(hub.url, singles, 64) if singles else None
+                    single_cpu = _per_event_ms(started, cpu(), len(singles))
             finally:
                 shutil.rmtree(data_dir, ignore_errors=True)
             if accepted != events:
@@ -309,11 +330,25 @@ def main() -> None:
         print(f"raw COPY   {raw_rate:10.0f} rows/s")
         if single_rate:
             print(f"singles    {single_rate:10.0f} events/s (POST /v1/events, 64 in flight)")
-        print(f"ratio      {hub_rate / raw_rate:10.2%} of raw COPY", flush=True)
+        print(f"ratio      {hub_rate / raw_rate:10.2%} of raw COPY")
+        print(
+            f"CPU/event  hub {batch_cpu[0]:.3f} ms, PostgreSQL {batch_cpu[1]:.3f} ms in batches;"
+            f" hub {single_cpu[0]:.3f} ms, PostgreSQL {single_cpu[1]:.3f} ms single",
+            flush=True,
+        )
         label = f"batches of {args.size}"
         emit(f"{label}: events/s", hub_rate, "events/s", raw_rate)
         if single_rate:
             emit(f"{label}: events/s against single events", hub_rate, "events/s", single_rate)
+        # CPU per event says what bounds the rate even when the shared machine is busy.
+        baselines = single_cpu if single_rate else (None, None)
+        emit(f"{label}: hub CPU per event against single events", batch_cpu[0], "ms", baselines[0])
+        emit(
+            f"{label}: PostgreSQL CPU per event against single events",
+            batch_cpu[1],
+            "ms",
+            baselines[1],
+        )
         emit(f"{label}: batch p50", p50, "ms")
         emit(f"{label}: batch p99", p99, "ms")
 
