@@ -51,17 +51,26 @@ class ChainEvent:
 # A case's events with their evidence, and for each signed message how many complaints it
 # touched. The count looks the message up through the index on events.evidence_id (migration
 # 0013), so a chain read costs what the case has, not the number of events ever stored.
+# `events` is partitioned by month (migration 0020): the case's keys bound the months its events
+# are in, and an evidence row is written in the transaction of its events, so every event that
+# shares it has the same accepted_at, and the count reads that one month.
 CHAIN_QUERY = """
+WITH span AS (
+    SELECT min(accepted_at) AS lo, max(accepted_at) AS hi FROM event_keys WHERE complaint_id = $1
+)
 SELECT e.position, e.body, e.actor, e.accepted_at, e.receipt, e.flags::text AS flags,
        v.sender, v.kid, v.body AS evidence_body, v.signature_input, v.signature,
        v.covered::text AS covered, v.received_at, v.sealed, v.sha256 AS evidence_sha256,
        s.complaint_id AS seal_complaint_id, s.key_version AS seal_key_version,
        s.wrapped_data_key AS seal_key, s.nonce AS seal_nonce, s.ciphertext AS seal_ciphertext,
        (SELECT count(DISTINCT o.complaint_id) FROM events o
-        WHERE o.evidence_id = e.evidence_id) AS evidence_complaints
+        WHERE o.evidence_id = e.evidence_id AND o.accepted_at = e.accepted_at)
+           AS evidence_complaints
 FROM events e LEFT JOIN evidence v USING (evidence_id)
 LEFT JOIN native_evidence_seals s ON s.evidence_id = e.evidence_id AND s.erased_at IS NULL
-WHERE e.complaint_id = $1 ORDER BY e.version
+WHERE e.complaint_id = $1
+  AND e.accepted_at >= (SELECT lo FROM span) AND e.accepted_at <= (SELECT hi FROM span)
+ORDER BY e.version
 """
 
 

@@ -14,6 +14,8 @@ from aiohttp import web
 from hub.app import create_app
 from hub.clock import CLOCK
 from hub.settings import Settings
+from hub.store.complaints import ComplaintStore
+from hub.store.resources import POOL
 from tests.api._lifecycle import Cast, event, new_complaint_id, prepare, step_event, step_sender
 
 LAST_MINUTE_OF_JANUARY = datetime(2026, 1, 31, 23, 59, 30, tzinfo=UTC)
@@ -46,7 +48,7 @@ def cast(enrol: Any) -> Cast:
 
 
 async def test_events_across_a_month_boundary_keep_dense_positions_and_their_receipts(
-    client: Any, cast: Cast, clock: MovableClock, db: asyncpg.Connection
+    app: web.Application, client: Any, cast: Cast, clock: MovableClock, db: asyncpg.Connection
 ) -> None:
     # The partitions worker ran at start-up, by the hub's clock: January and three ahead.
     months = {
@@ -71,6 +73,9 @@ async def test_events_across_a_month_boundary_keep_dense_positions_and_their_rec
         [event("complaint.filed", new_complaint_id(), 1) for _ in range(2)]
     )
     assert [item["outcome"] for item in batch] == ["accepted", "accepted"]
+    # A chain read counts the complaints the batch's one signed message reached, in its month.
+    (filed,) = await ComplaintStore(app[POOL]).chain(batch[0]["complaint_id"])
+    assert filed.evidence_complaints == 2
 
     rows = await db.fetch(
         "SELECT position, complaint_id, version, tableoid::regclass::text AS month FROM events"
