@@ -55,6 +55,8 @@ KID = "bench-push"
 PRESIGN_LIMIT_S = 200
 # The generator keeps at most this many requests open in open loop (the hub caps connections).
 OPEN_LOOP_CONNECTIONS = 512
+# A line with the hub's memory this often during a round (a soak runs for minutes).
+PROGRESS_EVERY_S = 60
 
 
 # -- the generator (a separate process, pinned to one core) ------------------------------------
@@ -375,8 +377,14 @@ def _run_generator(
         with subprocess.Popen(
             command, stdout=subprocess.PIPE, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
         ) as generator:
+            started, reported = time.monotonic(), 0
             while generator.poll() is None:
-                max_rss = max(max_rss, _tree_rss_bytes(hub.process.pid))
+                rss = _tree_rss_bytes(hub.process.pid)
+                max_rss = max(max_rss, rss)
+                elapsed = time.monotonic() - started
+                if elapsed - reported >= PROGRESS_EVERY_S:  # long runs show they are alive
+                    reported = int(elapsed)
+                    print(f"  {reported:4d} s  hub RSS {rss / 2**20:.0f} MiB", flush=True)
                 time.sleep(0.5)
             output = generator.stdout.read() if generator.stdout else b""
         hub_cpu = _tree_cpu_seconds(hub.process.pid) - hub_cpu
