@@ -171,7 +171,10 @@ async def test_an_erased_month_is_detached_and_everything_else_still_verifies(
     retry = await bureau.request("POST", "/v1/events", json=young.events[0])
     assert retry.status == 200
     assert retry.json()["receipt"] == young.answers[0]["receipt"]
-    assert len(old.answers) == 9
+    # A retry of a detached event: its id stays taken, never stored again; it is refused.
+    stale = await bureau.request("POST", "/v1/events", json=old.events[0])
+    assert stale.status == 409, stale.body
+    assert await db.fetchval("SELECT count(*) FROM event_keys") == 12
 
     # The audit log still verifies: detached leaves stand for their events, or, when asked,
     # the archive's events are re-checked themselves.

@@ -1,0 +1,55 @@
+"""The partitions worker runs in the hub: events that fell into the default partition, and the
+months they block, are on /metrics after its next pass."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp import web
+
+from hub.app import create_app
+from hub.partitions.worker import PARTITION_KEEPER
+from hub.settings import Settings
+from tests.metrics._scrape import BEARER, TOKEN, value
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, metrics_token=TOKEN)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> web.Application:
+    return create_app(settings)
+
+
+async def test_rows_in_the_default_partition_and_blocked_months_are_reported(
+    app: web.Application, client: Any, db: asyncpg.Connection
+) -> None:
+    scraped = await (await client.get("/metrics", headers=BEARER)).text()
+    assert value(scraped, "hub_events_default_partition_rows") == 0
+    assert value(scraped, "hub_event_partitions_blocked") == 0
+
+    # An event of a month far ahead, inserted while no partition covers it, lands in the default.
+    stray = datetime.now(UTC).replace(day=15) + timedelta(days=31 * 5)
+    body = b"{}"
+    await db.execute(
+        "INSERT INTO events (position, event_id, complaint_id, version, type, actor,"
+        " occurred_at, accepted_at, body, event_sha256)"
+        " VALUES (1, 'stray', 'bureau.hz:S-1', 1, 'case.note_added', 'bureau.hz', $1, $1, $2, $3)",
+        stray,
+        body,
+        hashlib.sha256(body).digest(),
+    )
+    keeper = app[PARTITION_KEEPER]
+    keeper._clock = lambda: stray  # the hub reaches that month
+    report = await keeper.once()
+    assert report.blocked == [datetime(stray.year, stray.month, 1).date()]
+    scraped = await (await client.get("/metrics", headers=BEARER)).text()
+    assert value(scraped, "hub_events_default_partition_rows") == 1
+    assert value(scraped, "hub_event_partitions_blocked") == 1
