@@ -1,5 +1,5 @@
-"""The hub verifies Ed25519 with libsodium; signatures are made, and re-verified by third
-parties, with OpenSSL. What libsodium accepts OpenSSL accepts too, and libsodium refuses the
+"""The hub signs and verifies Ed25519 with libsodium; participants sign, and third parties
+re-verify, with OpenSSL. What libsodium accepts OpenSSL accepts too, and libsodium refuses the
 degenerate keys no honest signer makes."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from hub.crypto.errors import BadSignature
 from hub.crypto.httpsig import verify_ed25519
+from hub.crypto.jws import sign_ed25519
 
 # RFC 8032 section 5.1: the order of the base point.
 L = 2**252 + 27742317777372353535851937790883648493
@@ -78,3 +79,11 @@ def test_a_signature_of_the_wrong_length_is_refused_by_name(length: int) -> None
     key = Ed25519PrivateKey.generate()
     with pytest.raises(BadSignature, match="64 bytes"):
         verify_ed25519(key.public_key(), b"m", bytes(length))
+
+
+def test_the_hubs_signatures_are_the_bytes_openssl_makes() -> None:
+    # Ed25519 is deterministic (RFC 8032 section 5.1.6): libsodium's signing must be identical.
+    for size in range(0, 900, 61):
+        key = Ed25519PrivateKey.generate()
+        message = os.urandom(size)
+        assert sign_ed25519(key, message) == key.sign(message)
