@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hub.sdk.client import HubClient
+from hub.store.nonce_claims import claim_many
 from hub.trust.nonces import BatchedNonces
 from hub.trust.resources import NONCES
 
@@ -51,3 +52,26 @@ async def test_the_same_signed_request_sent_twice_at_once_is_accepted_once(
                 assert (await response.json())["type"].endswith("/signature-replayed")
     replayed = await client.get(COMPLAINTS, headers=headers)
     assert replayed.status == 401
+
+
+async def _wal_syncs(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT wal_sync FROM pg_stat_wal"))
+    finally:
+        await conn.close()
+
+
+async def test_nonce_claims_do_not_wait_for_a_wal_flush_each(database_url: str) -> None:
+    before = await _wal_syncs(database_url)
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    assert pool is not None
+    for number in range(30):  # one at a time: thirty statements, thirty commits
+        assert await claim_many(pool, [("k1", f"nonce-{number}")], 300) == {
+            ("k1", f"nonce-{number}")
+        }
+    await pool.close()  # a backend that exits reports its statistics
+    # A synchronous commit per claim would flush thirty times; the WAL writer's own flushes
+    # (every 200 ms) may add a few.
+    await asyncio.sleep(0.5)
+    assert await _wal_syncs(database_url) - before < 15
