@@ -93,15 +93,19 @@ async def _populate(dsn: str, complaints: int, reports: int) -> int:
 
     from hub.app import create_app
     from hub.clock import CLOCK
+    from hub.ops.logs import configure_logging
     from hub.settings import Settings
     from hub.store.participants import Participant
     from hub.trust.resources import PARTICIPANTS
     from tests.stats._year import DISTRICTS, Clock, append_year, plan_year
 
+    configure_logging("console", "WARNING")
     settings = Settings(
         database_url=dsn,
         data_dir=Path(tempfile.mkdtemp(prefix="chbench-rollup", dir="/tmp")),
         log_level="WARNING",
+        # the hub's own deadline.breached events would race the planned versions
+        sweep_interval_s=86400,
     )
     app = create_app(settings)
     app[CLOCK] = Clock()  # type: ignore[misc]  # January 2027: the generated year is past
