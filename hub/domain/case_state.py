@@ -9,7 +9,7 @@ import enum
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hub.domain.case import CaseView
@@ -36,7 +36,21 @@ def _encode(value: Any) -> Any:
 
 
 def to_state(case: CaseView | ReportView) -> dict[str, Any]:
-    return {f.name: _encode(getattr(case, f.name)) for f in dataclasses.fields(case)}
+    # Once per event: the field names are read once per class, and plain values pass untouched.
+    view: type = type(case)
+    return {
+        name: value if type(value) in _PLAIN else _encode(value)
+        for name in _field_names(view)
+        for value in (getattr(case, name),)
+    }
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+@functools.cache
+def _field_names(view: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(view))
 
 
 @functools.cache
@@ -73,12 +87,49 @@ def _decode(kind: Any, value: Any) -> Any:
 
 
 def _fields(view: type, state: Mapping[str, Any]) -> dict[str, Any]:
-    types_by_name = _field_types(view)
+    decoders = _decoders(view)
     return {
-        name: _decode(types_by_name[name], value)
+        name: decoder(value)
         for name, value in state.items()
-        if name in types_by_name
+        if (decoder := decoders.get(name)) is not None
     }
+
+
+@functools.cache
+def _decoders(view: type) -> dict[str, Callable[[Any], Any]]:
+    """Per field, `_decode` with its type already taken apart: the type hints are read once per
+    class rather than once per field of every snapshot."""
+    return {name: _decoder(kind) for name, kind in _field_types(view).items()}
+
+
+def _decoder(kind: Any) -> Callable[[Any], Any]:
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [a for a in typing.get_args(kind) if a is not type(None)]
+        return _decoder(inner)  # every decoder passes None through
+    if origin is tuple or origin is frozenset:
+        item = _decoder(typing.get_args(kind)[0])
+        collect = tuple if origin is tuple else frozenset
+        return lambda value: None if value is None else collect(item(v) for v in value)
+    if kind is dt.datetime:
+        return _datetime_or_none
+    if kind is dt.date:
+        return _date_or_none
+    if kind is Deadline or (isinstance(kind, type) and issubclass(kind, enum.Enum)):
+        return functools.partial(_decode, kind)
+    return _unchanged  # what _decode returns as it is: str, int, bool, and the rest
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def _datetime_or_none(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def _date_or_none(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
 
 
 def from_state(state: Mapping[str, Any]) -> CaseView:
