@@ -55,6 +55,8 @@ KID = "bench-push"
 PRESIGN_LIMIT_S = 200
 # The generator keeps at most this many requests open in open loop (the hub caps connections).
 OPEN_LOOP_CONNECTIONS = 512
+# Open loop: what is still unsent this long after the last request was due is left unsent.
+OPEN_LOOP_GRACE_S = 1.0
 # A line with the hub's memory this often during a round (a soak runs for minutes).
 PROGRESS_EVERY_S = 60
 
@@ -129,19 +131,33 @@ async def _generate(spec: dict[str, Any]) -> dict[str, Any]:
         latencies.append(time.perf_counter() - due)
         statuses[status] = statuses.get(status, 0) + 1
 
+    unsent = 0
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         cpu_started, started = time.process_time(), time.perf_counter()
         if spec["rate"]:
+            # Open loop: each request is due at its time whatever the answers. A request waits
+            # for one of the generator's connections (a hub that falls behind delays it, and its
+            # latency, counted from when it was due, shows it), is signed only then, so its
+            # `created` is fresh however long it waited, and is not sent at all once the round's
+            # time is up: a soak lasts what it says, and holds no more than its connections.
             interval = 1 / spec["rate"]
+            slots = asyncio.Semaphore(connections)
+            stop_at = started + total * interval + OPEN_LOOP_GRACE_S
             in_flight: set[asyncio.Future[None]] = set()  # only those not yet answered
             for index in range(total):
                 due = started + index * interval
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
+                await slots.acquire()
+                if time.perf_counter() > stop_at:
+                    slots.release()
+                    unsent = total - index
+                    break
                 task = asyncio.ensure_future(send(session, index, due))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
+                task.add_done_callback(lambda _: slots.release())
             await asyncio.gather(*in_flight)
         else:
             cursor = iter(range(total))
@@ -154,7 +170,8 @@ async def _generate(spec: dict[str, Any]) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
     return {
-        "events": total,
+        "events": total - unsent,
+        "unsent": unsent,
         "statuses": statuses,
         "seconds": elapsed,
         "cpu_seconds": cpu,
@@ -174,6 +191,7 @@ def _combined(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     ok = statuses.get("201", 0)
     return {
         "events": sum(result["events"] for result in rounds),
+        "unsent": sum(result.get("unsent", 0) for result in rounds),
         "accepted": ok,
         "errors": sum(result["events"] for result in rounds) - ok,
         "statuses": statuses,
@@ -458,7 +476,8 @@ def _line(label: str, result: dict[str, Any]) -> str:
     return (
         f"{label:<10} {result['events_per_s']:8.0f} events/s  p50 {result['p50_ms']:7.1f} ms"
         f"  p99 {result['p99_ms']:7.1f} ms  p99.9 {result['p999_ms']:7.1f} ms"
-        f"  errors {result['errors']}  generator CPU {result['generator_cpu_pct']:.0f}%"
+        f"  errors {result['errors']}  unsent {result['unsent']}"
+        f"  generator CPU {result['generator_cpu_pct']:.0f}%"
         f"  hub RSS max {result['hub_max_rss_mib']:.0f} MiB"
         f"  CPU/event hub {result['hub_cpu_ms_per_event']:.2f} ms"
         f" postgres {result['postgres_cpu_ms_per_event']:.2f} ms"
@@ -535,6 +554,8 @@ def _emit_figures(
     emit(f"{prefix}: p99", fast["p99_ms"], "ms", baseline("p99_ms"))
     emit(f"{prefix}: p99.9", fast["p999_ms"], "ms", baseline("p999_ms"))
     emit(f"{prefix}: errors", fast["errors"], "requests", baseline("errors"))
+    if fast["unsent"] or (base is not None and base["unsent"]):
+        emit(f"{prefix}: due but not sent in time", fast["unsent"], "requests", baseline("unsent"))
     emit(f"{prefix}: generator CPU", fast["generator_cpu_pct"], "%", baseline("generator_cpu_pct"))
     emit(f"{prefix}: hub RSS max", fast["hub_max_rss_mib"], "MiB", baseline("hub_max_rss_mib"))
     for part in ("hub", "postgres"):

@@ -44,3 +44,16 @@ def test_an_unknown_loop_is_refused_by_name() -> None:
         Settings.from_environ({"COMPLAINT_HUB_EVENT_LOOP": "trio"})
     assert loop_factory("asyncio") is None
     assert loop_factory("uvloop") is not None
+
+
+async def test_start_up_objects_are_frozen_out_of_the_collectors_reach() -> None:
+    import gc
+
+    from hub.cli.serve import freeze_startup_objects
+
+    built_at_start_up = [object() for _ in range(1000)]
+    try:
+        await freeze_startup_objects()
+        assert gc.get_freeze_count() >= len(built_at_start_up)
+    finally:
+        gc.unfreeze()
