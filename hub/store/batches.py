@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
 import asyncpg
 import orjson
@@ -76,9 +77,8 @@ class BatchAppended:
     batch_receipt: str | None
 
 
-@dataclasses.dataclass(frozen=True)
-class _Accepted:
-    index: int
+class _Accepted(NamedTuple):
+    sent_index: int  # its place in the batch as sent
     event: PendingEvent
     decision: Decision
 
@@ -180,19 +180,20 @@ class BatchStore:
         evidence_id = (await insert_evidence_txn(conn, [evidence]))[0] if evidence else None
         actor = accepted[0].event.actor
         # The receipt payload's canonical JSON (RFC 8785): the hub's own strings and small
-        # integers, for which orjson with sorted keys is the same bytes (hub.crypto.jcs).
+        # integers, for which orjson with sorted keys is the same bytes (hub.crypto.jcs). The
+        # members the items share (accepted_at, actor, evidence_sha256: the batch's own) are
+        # spelled once, by the first item's payload; the others are each item's.
+        shared = _leaf_payload(accepted[0].event, first_position, accepted_at)
         leaves = [
             orjson.dumps(
-                receipt_payload(
-                    event_id=item.event.event_id,
-                    complaint_id=item.event.complaint_id,
-                    version=item.event.version,
-                    position=first_position + offset,
-                    accepted_at=accepted_at,
-                    actor=item.event.actor,
-                    event_sha256=item.event.event_sha256,
-                    evidence_sha256=item.event.evidence_sha256,
-                ),
+                {
+                    **shared,
+                    "event_id": item.event.event_id,
+                    "complaint_id": item.event.complaint_id,
+                    "version": item.event.version,
+                    "position": first_position + offset,
+                    "event_sha256": item.event.event_sha256.hex(),
+                },
                 option=orjson.OPT_SORT_KEYS,
             )
             for offset, item in enumerate(accepted)
@@ -221,7 +222,7 @@ class BatchStore:
                 )
             )
             last_position[event.complaint_id] = position
-            results[item.index] = Appended(
+            results[item.sent_index] = Appended(
                 event.event_id,
                 event.complaint_id,
                 event.version,
@@ -240,6 +241,19 @@ class BatchStore:
         # Delivered at COMMIT, carrying the highest position now visible.
         await conn.execute("SELECT pg_notify($1, $2)", FEED_CHANNEL, str(last))
         return batch_receipt
+
+
+def _leaf_payload(event: PendingEvent, position: int, accepted_at: datetime) -> dict[str, Any]:
+    return receipt_payload(
+        event_id=event.event_id,
+        complaint_id=event.complaint_id,
+        version=event.version,
+        position=position,
+        accepted_at=accepted_at,
+        actor=event.actor,
+        event_sha256=event.event_sha256,
+        evidence_sha256=event.evidence_sha256,
+    )
 
 
 def _as_problem(outcome: Appended | Exception) -> Appended | Problem:

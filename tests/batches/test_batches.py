@@ -4,6 +4,7 @@ signature over the accepted items, receipts verified by the SDK, evidence kept f
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import asyncpg
 import pytest
@@ -13,6 +14,8 @@ from prometheus_client import REGISTRY
 from hub.audit.batch_receipts import BatchReceiptInvalid, is_batch_receipt, parse_item_receipt
 from hub.cli.audit import verify_log
 from hub.crypto._b64 import b64url_encode
+from hub.crypto.jcs import canonical_json
+from hub.crypto.receipts import receipt_payload
 from hub.sdk.client import HubClient, HubError
 from hub.store.resources import POOL
 from tests.api._lifecycle import (
@@ -392,3 +395,33 @@ async def test_a_batch_counts_each_new_item_once_in_the_accepted_events_metric(
     assert [i["outcome"] for i in items] == ["accepted", "replayed", "refused", "accepted"]
     assert _accepted_count("complaint.filed", "bureau.hz") == before["complaint.filed"] + 1
     assert _accepted_count("complaint.accepted", "bureau.hz") == before["complaint.accepted"] + 1
+
+
+async def test_every_items_leaf_is_the_payload_its_single_receipt_would_sign(
+    enrol: Enrol, db: asyncpg.Connection
+) -> None:
+    bureau = await Cast(enrol)("bureau")
+    complaint_id = new_complaint_id()
+    sent = [*_chain(complaint_id, 3), step_event("bureau", 1, new_complaint_id())]
+
+    items = await bureau.send_batch(sent)
+
+    rows = await db.fetch(
+        "SELECT e.event_id, e.event_sha256, v.sha256 AS evidence_sha256 FROM events e"
+        " JOIN evidence v ON v.evidence_id = e.evidence_id WHERE e.event_id = ANY($1::text[])",
+        [e["event_id"] for e in sent],
+    )
+    digests = {r["event_id"]: r for r in rows}
+    for item in items:
+        row = digests[item["event_id"]]
+        expected = receipt_payload(
+            event_id=item["event_id"],
+            complaint_id=item["complaint_id"],
+            version=item["version"],
+            position=item["position"],
+            accepted_at=datetime.fromisoformat(item["accepted_at"]),
+            actor="bureau.hz",
+            event_sha256=bytes(row["event_sha256"]),
+            evidence_sha256=bytes(row["evidence_sha256"]),
+        )
+        assert parse_item_receipt(item["receipt"]).leaf == canonical_json(expected)
