@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from hub.store.pool import Conn
@@ -287,7 +287,5 @@ async def detach_month(
 
 
 async def head(conn: Conn) -> int:
+    """The highest position ever handed out (detached months included)."""
     return int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM event_keys"))
-
-
-Progress = Callable[[int, int], None]
