@@ -247,19 +247,18 @@ async def detach_month(
 ) -> Detached:
     """Detach one month into `archive`, read-only, and record it; in one transaction.
 
-    `events` is locked first (DETACH needs it exclusively, and holding it keeps appends out while
-    the month is re-checked): a complaint of the month that got an event after `checked_head`
-    refuses the detach.
+    A complaint of the month that got an event after `checked_head` refuses the detach. That is
+    checked once more after `events` is locked (DETACH needs it exclusively), which keeps appends
+    out until COMMIT, so no event can slip in between the last check and the detach.
     """
     async with conn.transaction():
+        # Most of the re-check runs before the lock, so appends wait only for its last moments.
+        head_now = await head(conn)
+        if await _changed_since(conn, month.table, checked_head):
+            raise MonthChanged(f"a complaint of {month.month:%Y-%m} got a new event; run again")
         await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         await conn.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
-        changed = await conn.fetchval(
-            f"SELECT EXISTS (SELECT 1 FROM event_keys k WHERE k.position > $1"
-            f" AND EXISTS (SELECT 1 FROM {month.table} e WHERE e.complaint_id = k.complaint_id))",
-            checked_head,
-        )
-        if changed:
+        if await _changed_since(conn, month.table, head_now):
             raise MonthChanged(f"a complaint of {month.month:%Y-%m} got a new event; run again")
         # Without CONCURRENTLY: PostgreSQL refuses it while a default partition exists.
         await conn.execute(f"ALTER TABLE events DETACH PARTITION {month.table}")
@@ -283,6 +282,17 @@ async def detach_month(
         )
     return Detached(
         month.month, month.table, month.rows, month.first_position, month.last_position, now
+    )
+
+
+async def _changed_since(conn: Conn, table: str, position: int) -> bool:
+    """Whether an event after `position` belongs to a complaint with events in `table`."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM event_keys k WHERE k.position > $1"
+            f" AND EXISTS (SELECT 1 FROM {table} e WHERE e.complaint_id = k.complaint_id))",
+            position,
+        )
     )
 
 

@@ -13,18 +13,30 @@ import asyncpg
 import pytest
 
 from hub.partitions.worker import BLOCKED_MONTHS, DEFAULT_PARTITION_ROWS, PartitionKeeper
-from hub.store.partitions import add_months, attached_months, month_start
+from hub.store.partitions import (
+    MonthChanged,
+    add_months,
+    attached_months,
+    detach_month,
+    month_sizes,
+    month_start,
+)
 from hub.store.pool import create_pool
 
 
 def _row(
-    position: int, accepted_at: datetime, *, event_id: str | None = None, version: int = 1
+    position: int,
+    accepted_at: datetime,
+    *,
+    event_id: str | None = None,
+    version: int = 1,
+    complaint_id: str | None = None,
 ) -> tuple[object, ...]:
     body = b'{"note":"partition test"}'
     return (
         position,
         event_id or str(uuid.uuid4()),
-        f"bureau.hz:P-{position}" if version == 1 else "bureau.hz:P-shared",
+        complaint_id or (f"bureau.hz:P-{position}" if version == 1 else "bureau.hz:P-shared"),
         version,
         "case.note_added",
         "bureau.hz",
@@ -163,3 +175,38 @@ def test_months_are_counted_in_utc() -> None:
     # 07:30 on 1 February in Beijing is still 31 January in UTC: January's partition.
     beijing = datetime(2026, 2, 1, 7, 30, tzinfo=timezone(timedelta(hours=8)))
     assert month_start(beijing) == date(2026, 1, 1)
+
+
+async def test_a_month_whose_complaint_moved_on_after_the_check_is_not_detached(
+    database_url: str, db: asyncpg.Connection
+) -> None:
+    later = datetime.now(UTC) + timedelta(days=500)
+    month = month_start(later)
+    pool = await create_pool(database_url, size=2)
+    try:
+        await PartitionKeeper(pool, clock=lambda: later).once()
+        await db.execute(_INSERT, *_row(1, later, complaint_id="bureau.hz:P-moves"))
+        # The case goes on in the next month after the month was checked.
+        following = datetime.combine(add_months(month, 1), datetime.min.time(), UTC)
+        await db.execute(_INSERT, *_row(2, following, version=2, complaint_id="bureau.hz:P-moves"))
+        async with pool.acquire() as conn:
+            (size,) = await month_sizes(conn, [month])
+            with pytest.raises(MonthChanged):
+                await detach_month(conn, size, add_months(month, 1), checked_head=1, now=later)
+            assert month in await attached_months(conn)
+            # Checked after that event, it goes: to the archive, read-only, recorded.
+            await detach_month(conn, size, add_months(month, 1), checked_head=2, now=later)
+    finally:
+        await pool.close()
+    assert month not in await attached_months(db)
+    table = f"archive.events_{month:%Y_%m}"
+    assert await db.fetchval(f"SELECT count(*) FROM {table}") == 1
+    for statement in (
+        f"DELETE FROM {table}",
+        f"TRUNCATE {table}",
+        f"UPDATE {table} SET flags = '{{}}'",
+    ):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await db.execute(statement)
+    recorded = await db.fetchrow("SELECT * FROM detached_months")
+    assert (recorded["month"], recorded["rows"], recorded["first_position"]) == (month, 1, 1)
