@@ -391,9 +391,12 @@ def _run_generator(
         command = [taskset, "-c", str(cpu), *command]
     max_rss = 0
     hub_cpu, postgres_cpu = _tree_cpu_seconds(hub.process.pid), _tree_cpu_seconds(postgres_pid)
+    # Its answer (every latency) goes to a file: a pipe read only once it exits would fill up
+    # and hold a long round's generator forever.
+    answer = tempfile.TemporaryFile()
     try:
         with subprocess.Popen(
-            command, stdout=subprocess.PIPE, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
+            command, stdout=answer, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
         ) as generator:
             started, reported = time.monotonic(), 0
             while generator.poll() is None:
@@ -404,12 +407,14 @@ def _run_generator(
                     reported = int(elapsed)
                     print(f"  {reported:4d} s  hub RSS {rss / 2**20:.0f} MiB", flush=True)
                 time.sleep(0.5)
-            output = generator.stdout.read() if generator.stdout else b""
+            answer.seek(0)
+            output = answer.read()
         hub_cpu = _tree_cpu_seconds(hub.process.pid) - hub_cpu
         postgres_cpu = _tree_cpu_seconds(postgres_pid) - postgres_cpu
         if generator.returncode != 0:
             raise RuntimeError(f"the generator failed ({generator.returncode})")
     finally:
+        answer.close()
         spec_file.unlink(missing_ok=True)
     result: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
     result["hub_max_rss_mib"] = max_rss / 2**20
