@@ -393,29 +393,28 @@ def _run_generator(
     hub_cpu, postgres_cpu = _tree_cpu_seconds(hub.process.pid), _tree_cpu_seconds(postgres_pid)
     # Its answer (every latency) goes to a file: a pipe read only once it exits would fill up
     # and hold a long round's generator forever.
-    answer = tempfile.TemporaryFile()
-    try:
-        with subprocess.Popen(
-            command, stdout=answer, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
-        ) as generator:
-            started, reported = time.monotonic(), 0
-            while generator.poll() is None:
-                rss = _tree_rss_bytes(hub.process.pid)
-                max_rss = max(max_rss, rss)
-                elapsed = time.monotonic() - started
-                if elapsed - reported >= PROGRESS_EVERY_S:  # long runs show they are alive
-                    reported = int(elapsed)
-                    print(f"  {reported:4d} s  hub RSS {rss / 2**20:.0f} MiB", flush=True)
-                time.sleep(0.5)
-            answer.seek(0)
-            output = answer.read()
-        hub_cpu = _tree_cpu_seconds(hub.process.pid) - hub_cpu
-        postgres_cpu = _tree_cpu_seconds(postgres_pid) - postgres_cpu
-        if generator.returncode != 0:
-            raise RuntimeError(f"the generator failed ({generator.returncode})")
-    finally:
-        answer.close()
-        spec_file.unlink(missing_ok=True)
+    with tempfile.TemporaryFile() as answer:
+        try:
+            with subprocess.Popen(
+                command, stdout=answer, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
+            ) as generator:
+                started, reported = time.monotonic(), 0
+                while generator.poll() is None:
+                    rss = _tree_rss_bytes(hub.process.pid)
+                    max_rss = max(max_rss, rss)
+                    elapsed = time.monotonic() - started
+                    if elapsed - reported >= PROGRESS_EVERY_S:  # long runs show they are alive
+                        reported = int(elapsed)
+                        print(f"  {reported:4d} s  hub RSS {rss / 2**20:.0f} MiB", flush=True)
+                    time.sleep(0.5)
+            hub_cpu = _tree_cpu_seconds(hub.process.pid) - hub_cpu
+            postgres_cpu = _tree_cpu_seconds(postgres_pid) - postgres_cpu
+            if generator.returncode != 0:
+                raise RuntimeError(f"the generator failed ({generator.returncode})")
+        finally:
+            spec_file.unlink(missing_ok=True)
+        answer.seek(0)
+        output = answer.read()
     result: dict[str, Any] = json.loads(output.decode().strip().splitlines()[-1])
     result["hub_max_rss_mib"] = max_rss / 2**20
     result["hub_cpu_seconds"], result["postgres_cpu_seconds"] = hub_cpu, postgres_cpu
