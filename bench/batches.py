@@ -331,9 +331,14 @@ def main() -> None:
         if single_rate:
             print(f"singles    {single_rate:10.0f} events/s (POST /v1/events, 64 in flight)")
         print(f"ratio      {hub_rate / raw_rate:10.2%} of raw COPY")
+        singles_cpu = (
+            f"; hub {single_cpu[0]:.3f} ms, PostgreSQL {single_cpu[1]:.3f} ms single"
+            if single_rate
+            else ""
+        )
         print(
-            f"CPU/event  hub {batch_cpu[0]:.3f} ms, PostgreSQL {batch_cpu[1]:.3f} ms in batches;"
-            f" hub {single_cpu[0]:.3f} ms, PostgreSQL {single_cpu[1]:.3f} ms single",
+            f"CPU/event  hub {batch_cpu[0]:.3f} ms, PostgreSQL {batch_cpu[1]:.3f} ms in batches"
+            + singles_cpu,
             flush=True,
         )
         label = f"batches of {args.size}"
