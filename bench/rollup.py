@@ -9,8 +9,8 @@ rebuilt from position 0 by `StatsWorker.catch_up`, each run in a child process o
 tree's code, and the code of `--baseline` (a git revision, exported to a scratch directory),
 alternately, `--rounds` times each. A run reports the CPU seconds of its process
 (time.process_time), those of the PostgreSQL backend serving it (read from /proc; its pool has
-one connection), and wall time, per 1,000 events; the best of the rounds is kept. Every run must
-leave the same rollup, byte for byte, or the benchmark fails.
+one connection), their sum, and wall time, per 1,000 events; the best of the rounds is kept.
+Every run must leave the same rollup, byte for byte, or the benchmark fails.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -100,9 +101,10 @@ async def _populate(dsn: str, complaints: int, reports: int) -> int:
     from tests.stats._year import DISTRICTS, Clock, append_year, plan_year
 
     configure_logging("console", "WARNING")
+    data_dir = Path(tempfile.mkdtemp(prefix="chbench-rollup", dir="/tmp"))
     settings = Settings(
         database_url=dsn,
-        data_dir=Path(tempfile.mkdtemp(prefix="chbench-rollup", dir="/tmp")),
+        data_dir=data_dir,
         log_level="WARNING",
         # the hub's own deadline.breached events would race the planned versions
         sweep_interval_s=86400,
@@ -121,6 +123,7 @@ async def _populate(dsn: str, complaints: int, reports: int) -> int:
         await append_year(app, year)
     finally:
         await runner.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
     return year.events
 
 
@@ -149,6 +152,29 @@ def _per_1000(run: dict[str, Any], key: str) -> float | None:
     return None if value is None else 1000 * value / run["events"]
 
 
+async def _measure(
+    args: argparse.Namespace, baseline_source: Path, reports: int
+) -> dict[str, list[dict[str, Any]]]:
+    from bench._pg import bench_database
+
+    async with bench_database(args.database_url) as dsn:
+        started = time.perf_counter()
+        events = await _populate(dsn, args.complaints, reports)
+        print(f"appended {events} events in {time.perf_counter() - started:.0f} s")
+        runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "current": []}
+        for _ in range(args.rounds):
+            for label, source in (("baseline", baseline_source), ("current", REPO)):
+                run = _run_child(source, dsn, args.batch_size)
+                runs[label].append(run)
+                print(
+                    f"{label:8}  cpu {_per_1000(run, 'cpu_s'):7.3f} s/1000 ev"
+                    f"  backend {_per_1000(run, 'backend_cpu_s') or float('nan'):7.3f}"
+                    f"  wall {_per_1000(run, 'wall_s'):7.3f}  rows {run['rows']}",
+                    flush=True,
+                )
+    return runs
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=20000)
@@ -166,25 +192,16 @@ async def main() -> None:
         print(json.dumps(await _child(args.dsn, args.batch_size)))
         return
 
-    from bench._pg import bench_database
-
     reports = args.complaints // 25 if args.reports is None else args.reports
     baseline_source = _export(args.baseline)
-    async with bench_database(args.database_url) as dsn:
-        started = time.perf_counter()
-        events = await _populate(dsn, args.complaints, reports)
-        print(f"appended {events} events in {time.perf_counter() - started:.0f} s")
-        runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "current": []}
-        for _ in range(args.rounds):
-            for label, source in (("baseline", baseline_source), ("current", REPO)):
-                run = _run_child(source, dsn, args.batch_size)
-                runs[label].append(run)
-                print(
-                    f"{label:8}  cpu {_per_1000(run, 'cpu_s'):7.3f} s/1000 ev"
-                    f"  backend {_per_1000(run, 'backend_cpu_s') or float('nan'):7.3f}"
-                    f"  wall {_per_1000(run, 'wall_s'):7.3f}  rows {run['rows']}",
-                    flush=True,
-                )
+    try:
+        runs = await _measure(args, baseline_source, reports)
+    finally:
+        shutil.rmtree(baseline_source, ignore_errors=True)
+    events = runs["current"][0]["events"]
+    for run in (run for label in runs for run in runs[label]):
+        backend = run["backend_cpu_s"]
+        run["total_cpu_s"] = None if backend is None else run["cpu_s"] + backend
     digests = {run["digest"] for label in runs for run in runs[label]}
     assert len(digests) == 1, f"the runs left different rollups: {digests}"
     assert all(run["events"] == events for label in runs for run in runs[label])
@@ -193,6 +210,7 @@ async def main() -> None:
     for key, figure in (
         ("cpu_s", "hub process CPU"),
         ("backend_cpu_s", "PostgreSQL backend CPU"),
+        ("total_cpu_s", "hub and PostgreSQL CPU"),
         ("wall_s", "wall time"),
     ):
         best = {
