@@ -100,6 +100,9 @@ class Appended:
     event_sha256: bytes
     receipt: str | None
     duplicate: bool = False
+    # Its month was detached into the archive (complaint-hub retention detach): the id stays taken
+    # (event_keys), but who sent it, its digest and its receipt are no longer read here.
+    archived: bool = False
 
 
 class Check(Protocol):
@@ -142,6 +145,9 @@ def same_event_or_conflict(stored: Appended, event: PendingEvent) -> Appended | 
     A duplicate is only the same actor sending the same complaint's event with the same canonical
     digest; anything else under a stored id is refused, so nobody takes an id that is another's.
     """
+    if stored.archived:
+        # Nothing to compare with: the id is refused, and nothing about that event revealed.
+        return IdConflict("this event_id cannot be used; choose a new one")
     if (stored.actor, stored.complaint_id, stored.event_sha256) == (
         event.actor,
         event.complaint_id,
@@ -537,9 +543,8 @@ class EventStore:
         await conn.execute("SELECT pg_notify($1, $2)", FEED_CHANNEL, str(last))
 
     async def get_by_event_id(self, event_id: str) -> Appended | None:
-        row = await self._pool.fetchrow(
-            f"SELECT {_APPENDED_COLUMNS} FROM events WHERE event_id = $1", event_id
-        )
+        """The stored event under this id, None when there is none (or its month is archived)."""
+        row = await self._pool.fetchrow(_STORED_BY_ID + " AND e.position IS NOT NULL", [event_id])
         return _appended_from_row(row, duplicate=True) if row else None
 
     async def get_case(self, complaint_id: str) -> CaseState | None:
@@ -554,10 +559,6 @@ class EventStore:
             row["complaint_id"], row["version"], row["status"], orjson.loads(row["snapshot"])
         )
 
-
-_APPENDED_COLUMNS = (
-    "event_id, complaint_id, version, position, accepted_at, actor, event_sha256, receipt"
-)
 
 _INSERT_COLUMNS = (
     "position",
@@ -634,15 +635,39 @@ async def cases_txn(conn: Conn, complaint_ids: Sequence[str]) -> dict[str, CaseS
     }
 
 
+# Event ids are unique hub-wide in event_keys, which also names the month (partition) of each
+# event's row: reading the keys first lets each row be fetched from its own partition rather than
+# probed for in every month. A key without a row is an event of a detached month.
+_STORED_BY_ID = f"""
+SELECT k.event_id, k.complaint_id, k.version, k.position AS key_position, k.accepted_at,
+       {", ".join("e." + c for c in ("position", "actor", "event_sha256", "receipt"))}
+FROM event_keys k
+LEFT JOIN events e ON e.position = k.position AND e.accepted_at = k.accepted_at
+WHERE k.event_id = ANY($1::text[])
+"""
+
+
 async def stored_txn(conn: Conn, event_ids: Sequence[str]) -> dict[str, Appended]:
-    """The events already stored under these ids, each as the answer to a retry."""
-    rows = await conn.fetch(
-        f"SELECT {_APPENDED_COLUMNS} FROM events WHERE event_id = ANY($1::text[])", event_ids
-    )
+    """The events already stored under these ids, each as the answer to a retry (an archived one
+    as such: see Appended.archived)."""
+    rows = await conn.fetch(_STORED_BY_ID, event_ids)
     return {r["event_id"]: _appended_from_row(r, duplicate=True) for r in rows}
 
 
 def _appended_from_row(row: asyncpg.Record, *, duplicate: bool) -> Appended:
+    if row["position"] is None:  # a key whose month is archived
+        return Appended(
+            row["event_id"],
+            row["complaint_id"],
+            row["version"],
+            row["key_position"],
+            row["accepted_at"],
+            "",
+            b"",
+            None,
+            duplicate=duplicate,
+            archived=True,
+        )
     return Appended(
         row["event_id"],
         row["complaint_id"],

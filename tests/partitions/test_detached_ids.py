@@ -21,11 +21,6 @@ def cast(enrol: Any) -> Cast:
     return Cast(enrol)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="group commit looks stored ids up in `events` (hub/store/events.py stored_txn), where a"
-    " detached month's ids are not; it must read event_keys and refuse a key without a row",
-)
 async def test_an_id_of_a_detached_event_is_refused_alone(
     client: Any, cast: Cast, db: asyncpg.Connection
 ) -> None:
