@@ -34,7 +34,7 @@ async def replica_status(primary: asyncpg.Pool, replica: asyncpg.Pool) -> Replic
         " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END AS paused,"
         " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() END AS replayed,"
         " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS behind_s,"
-        " (SELECT coalesce(max(position), 0) FROM events) AS position"
+        " (SELECT coalesce(max(position), 0) FROM event_keys) AS position"
     )
     if row is None or not row["in_recovery"] or row["replayed"] is None:
         return ReplicaStatus(False, False, 0, 0.0, int(row["position"]) if row else 0)

@@ -178,7 +178,7 @@ class SubscriptionStore:
                 WHERE state IN ('active', 'retrying')
                   AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
                   AND (lease_until IS NULL OR lease_until < $2)
-                  AND delivered_position < (SELECT max(position) FROM events)
+                  AND delivered_position < (SELECT max(position) FROM event_keys)
                   AND owner IN (SELECT participant_id FROM participants WHERE enabled)
                 ORDER BY next_attempt_at NULLS FIRST
                 LIMIT $4
