@@ -19,7 +19,16 @@ async def create_pool(dsn: str, *, size: int) -> asyncpg.Pool:
         max_size=size,
         # Statements here are short; a stuck one should fail rather than pin a connection.
         command_timeout=60,
+        reset=keep_session,
     )
+
+
+async def keep_session(conn: Conn) -> None:
+    """What the pool does to a connection handed back, beyond rolling back a transaction left
+    open (asyncpg always does that): nothing. Its default runs `pg_advisory_unlock_all(); CLOSE
+    ALL; UNLISTEN *; RESET ALL` at every release, a round trip per use; the hub leaves none of
+    that behind on a pooled connection (settings are SET LOCAL, listeners have connections of
+    their own, a session advisory lock ends with its connection: see StatsStore.leading)."""
 
 
 async def create_read_pool(dsn: str, *, size: int) -> asyncpg.Pool:

@@ -110,12 +110,18 @@ class StatsStore:
         or None while another process is: the others' work would only wait on the cursor row.
 
         The lock is the session's, so it goes when the connection does: a follower that dies
-        hands over to whichever process asks next. (asyncpg unlocks it as the connection goes
-        back to the pool: its reset runs pg_advisory_unlock_all.)
+        hands over to whichever process asks next. A leader that stops closes its connection
+        rather than hand it back to the pool with the lock still held (the pool does not reset
+        session state: hub/store/pool.py).
         """
         async with self._pool.acquire() as conn:
             if await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", *_FOLLOWER_LOCK):
-                yield conn
+                try:
+                    yield conn
+                finally:
+                    # (Already gone if the connection broke: the pool took it back then.)
+                    with contextlib.suppress(asyncpg.InterfaceError):
+                        conn.terminate()
             else:
                 yield None
 

@@ -152,3 +152,24 @@ async def test_crossed_groups_from_two_stores_never_deadlock(database_url: str) 
         await supervisor.close()
         for pool in pools:
             await pool.close()
+
+
+async def test_a_pooled_connection_is_handed_back_without_a_reset_round_trip(
+    database_url: str,
+) -> None:
+    # The pool skips asyncpg's default reset (RESET ALL and more, a round trip per release): a
+    # session setting made on a connection is still there for its next user, which is why the
+    # hub makes none (hub/store/pool.py). An open transaction is still rolled back.
+    pool = await create_pool(database_url, size=1)
+    try:
+        async with pool.acquire() as conn:
+            await conn.execute("SET application_name = 'left-behind'")
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SHOW application_name") == "left-behind"
+            await conn.execute("BEGIN")
+            await conn.execute("CREATE TABLE left_open (x int)")
+        async with pool.acquire() as conn:
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SELECT to_regclass('left_open')") is None
+    finally:
+        await pool.close()
