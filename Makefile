@@ -39,9 +39,14 @@ bench: export BENCH_RESULTS := $(abspath $(BENCH_RESULTS))
 bench: $(STAMP_TEST)
 	mkdir -p $(dir $(BENCH_RESULTS)) && rm -f $(BENCH_RESULTS)
 	$(BIN)/python bench/push.py --events 6000 --concurrency 64
+	$(BIN)/python bench/push.py --events 8000 --concurrency 256 --no-baseline
+	$(BIN)/python bench/push.py --rate 300 --seconds 15
+	$(BIN)/python bench/push.py --rate 600 --seconds 15
 	$(BIN)/python bench/push.py --rate 1000 --seconds 15
 	$(BIN)/python bench/push.py --rate 2000 --seconds 60 --no-baseline
+	$(BIN)/python bench/push.py --soak 600 --rate 1300
 	$(BIN)/python bench/batches.py
+	$(BIN)/python bench/rollup.py
 	$(BIN)/python bench/append.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/verify.py
