@@ -18,12 +18,11 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from hub.app import create_app
 from hub.audit.resources import AUDIT_LOG
-from hub.clock import CLOCK
 from hub.settings import Settings
 from hub.store.partitions import add_months, month_start
 from tests.api._lifecycle import Cast, new_complaint_id, prepare
+from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import EXAMPLES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,14 +34,6 @@ OLD_TABLE = f"events_{OLD_MONTH:%Y_%m}"
 UNTIL = f"{add_months(OLD_MONTH, 1):%Y-%m}"
 
 
-class MovableClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> MovableClock:
     return MovableClock(FOUR_YEARS_AGO)
@@ -50,9 +41,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 async def app(settings: Settings, clock: MovableClock) -> web.Application:
-    app = create_app(settings)
-    app[CLOCK] = clock  # the partitions worker creates the old month at start-up
-    return app
+    return app_on_clock(settings, clock)  # the old month is created as it starts
 
 
 @pytest.fixture

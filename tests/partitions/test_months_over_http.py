@@ -11,23 +11,14 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from hub.app import create_app
-from hub.clock import CLOCK
 from hub.settings import Settings
 from hub.store.complaints import ComplaintStore
 from hub.store.resources import POOL
 from tests.api._lifecycle import Cast, event, new_complaint_id, prepare, step_event, step_sender
+from tests.clocks import MovableClock, app_on_clock
 
 LAST_MINUTE_OF_JANUARY = datetime(2026, 1, 31, 23, 59, 30, tzinfo=UTC)
 FIRST_MINUTE_OF_FEBRUARY = datetime(2026, 2, 1, 0, 0, 15, tzinfo=UTC)
-
-
-class MovableClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -37,9 +28,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 async def app(settings: Settings, clock: MovableClock) -> web.Application:
-    app = create_app(settings)
-    app[CLOCK] = clock
-    return app
+    return app_on_clock(settings, clock)
 
 
 @pytest.fixture

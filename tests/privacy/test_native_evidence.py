@@ -25,11 +25,9 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from structlog.testing import capture_logs
 
-from hub.app import create_app
 from hub.audit.checks import check_evidence_signature
 from hub.audit.records import LoggedEvidence
 from hub.audit.resources import AUDIT_LOG
-from hub.clock import CLOCK
 from hub.crypto._b64 import b64url_decode
 from hub.crypto.jcs import canonical_json
 from hub.platforms.resources import ADAPTERS, PLATFORM_INGEST
@@ -45,6 +43,7 @@ from hub.store.retention import RetentionStore
 from hub.supervisor import SUPERVISOR
 from hub.trust.resources import PARTICIPANTS
 from tests.api._lifecycle import event
+from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import EXAMPLES
 from tests.platforms._sync import routed_case
 
@@ -64,14 +63,6 @@ PERSONAL: dict[str, Any] = json.loads((EXAMPLES / "personal.json").read_text(enc
 SECRETS = (BUYER_NICK, RECEIVER_NAME, RECEIVER_PHONE, RECEIVER_ADDRESS)
 
 
-class MovableClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> MovableClock:
     return MovableClock(FOUR_YEARS_AGO)
@@ -79,9 +70,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 async def app(settings: Settings, clock: MovableClock) -> web.Application:
-    app = create_app(settings)
-    app[CLOCK] = clock
-    return app
+    return app_on_clock(settings, clock)
 
 
 def _native_time(moment: datetime) -> str:

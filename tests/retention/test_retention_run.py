@@ -19,14 +19,13 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from hub.app import create_app
 from hub.audit.resources import AUDIT_LOG
-from hub.clock import CLOCK
 from hub.crypto.jcs import canonical_json, sha256_hex
 from hub.settings import Settings
 from hub.store.resources import POOL
 from hub.store.retention import RetentionStore
 from tests.api._lifecycle import Cast, new_complaint_id, prepare, step_event, step_sender
+from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import EXAMPLES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,14 +42,6 @@ FOUR_YEARS_AGO = NOW - timedelta(days=4 * 365 + 1)
 TWO_YEARS_AGO = NOW - timedelta(days=2 * 365)
 
 
-class MovableClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> MovableClock:
     return MovableClock(FOUR_YEARS_AGO)
@@ -58,9 +49,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 async def app(settings: Settings, clock: MovableClock) -> web.Application:
-    app = create_app(settings)
-    app[CLOCK] = clock
-    return app
+    return app_on_clock(settings, clock)
 
 
 @pytest.fixture

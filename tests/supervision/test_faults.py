@@ -21,15 +21,8 @@ from hub.sdk.client import HubError
 from hub.settings import Settings
 from hub.supervisor import SUPERVISOR
 from hub.trust import resources as trust_resources
+from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import example
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -39,9 +32,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 async def app(settings: Settings, clock: MovableClock) -> web.Application:
-    app = create_app(settings)
-    app[CLOCK] = clock
-    return app
+    return app_on_clock(settings, clock)
 
 
 def filing() -> dict[str, Any]:
