@@ -190,7 +190,8 @@ async def month_sizes(conn: Conn, months: Sequence[date]) -> list[Month]:
         row = await conn.fetchrow(
             f"SELECT count(*) AS n, min(position) AS lo, max(position) AS hi FROM {name}"
         )
-        assert row is not None
+        if row is None:
+            raise RuntimeError(f"counting {name} returned no row")
         sizes.append(Month(month, name, row["n"], row["lo"], row["hi"]))
     return sizes
 
@@ -219,7 +220,8 @@ async def check_month(conn: Conn, month: date, cutoff: datetime, until: date) ->
     row = await conn.fetchrow(
         _CHECK_MONTH.format(table=partition_name(month)), cutoff, bound(until)
     )
-    assert row is not None  # an aggregate always has its row
+    if row is None:
+        raise RuntimeError(f"checking {partition_name(month)} returned no row")
     return MonthCheck(
         month, row["complaints"], row["within_retention"], row["not_erased"], row["continuing"]
     )

@@ -140,7 +140,8 @@ class StatsStore:
             # The row lock makes followers in several processes take turns, never overlap.
             after = int(await conn.fetchval("SELECT position FROM stats_cursor FOR UPDATE"))
             batch = await conn.fetchrow(_NEXT_EVENTS, after, limit)
-            assert batch is not None  # an aggregate's one row
+            if batch is None:
+                raise RuntimeError("reading the events after the rollup's cursor returned no row")
             events, position, cases = batch
             if not events:
                 return Followed(0, 0, after)
