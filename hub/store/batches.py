@@ -17,13 +17,12 @@ import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import asyncpg
 import orjson
 
 from hub.clock import Clock, system_clock
-from hub.crypto.receipts import receipt_payload
 from hub.problems import EventIdReused, Problem
 from hub.store.audit import LeafLog
 from hub.store.events import (
@@ -183,7 +182,7 @@ class BatchStore:
         # integers, for which orjson with sorted keys is the same bytes (hub.crypto.jcs). The
         # members the items share (accepted_at, actor, evidence_sha256: the batch's own) are
         # spelled once, by the first item's payload; the others are each item's.
-        shared = _leaf_payload(accepted[0].event, first_position, accepted_at)
+        shared = accepted[0].event.receipt_payload(first_position, accepted_at)
         leaves = [
             orjson.dumps(
                 {
@@ -241,19 +240,6 @@ class BatchStore:
         # Delivered at COMMIT, carrying the highest position now visible.
         await conn.execute("SELECT pg_notify($1, $2)", FEED_CHANNEL, str(last))
         return batch_receipt
-
-
-def _leaf_payload(event: PendingEvent, position: int, accepted_at: datetime) -> dict[str, Any]:
-    return receipt_payload(
-        event_id=event.event_id,
-        complaint_id=event.complaint_id,
-        version=event.version,
-        position=position,
-        accepted_at=accepted_at,
-        actor=event.actor,
-        event_sha256=event.event_sha256,
-        evidence_sha256=event.evidence_sha256,
-    )
 
 
 def _as_problem(outcome: Appended | Exception) -> Appended | Problem:

@@ -24,7 +24,7 @@ import orjson
 import structlog
 
 from hub.clock import Clock, system_clock
-from hub.crypto.receipts import receipt_leaf
+from hub.crypto.receipts import receipt_leaf, receipt_payload
 from hub.metrics.instruments import observe_group_commit
 from hub.problems import (
     EventIdReused,
@@ -69,6 +69,19 @@ class PendingEvent:
     @property
     def evidence_sha256(self) -> bytes | None:
         return self.evidence.sha256 if self.evidence else None
+
+    def receipt_payload(self, position: int, accepted_at: datetime) -> dict[str, Any]:
+        """What the hub's receipt for this event says, once it has its position."""
+        return receipt_payload(
+            event_id=self.event_id,
+            complaint_id=self.complaint_id,
+            version=self.version,
+            position=position,
+            accepted_at=accepted_at,
+            actor=self.actor,
+            event_sha256=self.event_sha256,
+            evidence_sha256=self.evidence_sha256,
+        )
 
 
 @dataclasses.dataclass(frozen=True)

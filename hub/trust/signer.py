@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from hub.clock import Clock, system_clock
 from hub.crypto.keys import generate_private_key, jwk_thumbprint, private_key_to_pem
-from hub.crypto.receipts import receipt_payload, sign_receipt
+from hub.crypto.receipts import sign_receipt
 from hub.store.events import PendingEvent
 from hub.store.hub_keys import HubKeyStore
 
@@ -127,17 +127,7 @@ class HubSigner:
 
     def seal(self, event: PendingEvent, position: int, accepted_at: datetime) -> str:
         key = self.active(accepted_at)
-        payload = receipt_payload(
-            event_id=event.event_id,
-            complaint_id=event.complaint_id,
-            version=event.version,
-            position=position,
-            accepted_at=accepted_at,
-            actor=event.actor,
-            event_sha256=event.event_sha256,
-            evidence_sha256=event.evidence_sha256,
-        )
-        return sign_receipt(payload, key.private_key, key.kid)
+        return sign_receipt(event.receipt_payload(position, accepted_at), key.private_key, key.kid)
 
 
 class NoActiveHubKey(RuntimeError):
