@@ -1,7 +1,8 @@
-"""Run real hub processes for multi-process tests."""
+"""Run real hub processes for multi-process tests, and the command line as a shell user does."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -12,6 +13,8 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+
+from hub.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -70,3 +73,27 @@ def hub_process(
                 raise
         # SIGTERM is a clean stop: in-flight requests drained, resources closed, status 0.
         assert process.returncode == 0, log_path.read_text()[-2000:]
+
+
+def hub_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """`complaint-hub ARGS` against the test's database and data directory, with no other
+    COMPLAINT_HUB_ variable of this process leaking in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINT_HUB_")}
+    env |= {
+        "COMPLAINT_HUB_DATABASE_URL": settings.database_url or "",
+        "COMPLAINT_HUB_DATA_DIR": str(settings.data_dir),
+        "PYTHONPATH": str(REPO),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+async def run_hub_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """hub_cli from a test's event loop, which goes on serving the hub meanwhile."""
+    return await asyncio.to_thread(hub_cli, settings, *args)

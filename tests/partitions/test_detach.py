@@ -5,13 +5,8 @@ erased it; the feed then skips its positions, receipts of other months still ver
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -24,8 +19,8 @@ from hub.store.partitions import add_months, month_start
 from tests.api._lifecycle import Cast, new_complaint_id, prepare
 from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import EXAMPLES
+from tests.hubproc import run_hub_cli
 
-REPO = Path(__file__).resolve().parents[2]
 PERSONAL: dict[str, Any] = json.loads((EXAMPLES / "personal.json").read_text(encoding="utf-8"))
 NOW = datetime.now(UTC)
 FOUR_YEARS_AGO = NOW - timedelta(days=4 * 365 + 1)
@@ -47,27 +42,6 @@ async def app(settings: Settings, clock: MovableClock) -> web.Application:
 @pytest.fixture
 def cast(enrol: Any) -> Cast:
     return Cast(enrol)
-
-
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINT_HUB_")}
-    env |= {
-        "COMPLAINT_HUB_DATABASE_URL": settings.database_url or "",
-        "COMPLAINT_HUB_DATA_DIR": str(settings.data_dir),
-        "PYTHONPATH": str(REPO),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-async def _run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(_cli, settings, *args)
 
 
 async def _attached(db: asyncpg.Connection) -> set[str]:
@@ -104,7 +78,7 @@ async def test_an_erased_month_is_detached_and_everything_else_still_verifies(
     assert await db.fetchval(f"SELECT count(*) FROM {OLD_TABLE}") == 9
 
     # Listed with its rows, and not detachable yet: its complaint still has its personal part.
-    listing = await _run_cli(settings, "retention", "partitions", "--json")
+    listing = await run_hub_cli(settings, "retention", "partitions", "--json")
     assert listing.returncode == 0, listing.stderr
     months = {row["month"]: row for row in json.loads(listing.stdout)}
     old_row = months[f"{OLD_MONTH:%Y-%m}"]
@@ -114,30 +88,32 @@ async def test_an_erased_month_is_detached_and_everything_else_still_verifies(
     assert months["default"]["rows"] == 0
 
     # So detaching it is refused, with the reason, and nothing changes.
-    refused = await _run_cli(settings, "retention", "detach", "--before", UNTIL)
+    refused = await run_hub_cli(settings, "retention", "detach", "--before", UNTIL)
     assert refused.returncode == 1
     assert f"{OLD_MONTH:%Y-%m}: 1 complaint(s) not erased yet (retention run)" in refused.stderr
     assert OLD_TABLE in await _attached(db)
     # A month reaching into the retention period is refused for that too.
-    too_late = await _run_cli(
+    too_late = await run_hub_cli(
         settings, "retention", "detach", "--before", f"{add_months(month_start(NOW), 1):%Y-%m}"
     )
     assert too_late.returncode == 1
     assert "changed since the cutoff" in too_late.stderr
 
-    erased = await _run_cli(settings, "retention", "run", "--json")
+    erased = await run_hub_cli(settings, "retention", "run", "--json")
     assert erased.returncode == 0, erased.stderr
     assert json.loads(erased.stdout)["erased"] == 1
 
     # A dry run lists the month and changes nothing.
-    dry = await _run_cli(settings, "retention", "detach", "--before", UNTIL, "--dry-run", "--json")
+    dry = await run_hub_cli(
+        settings, "retention", "detach", "--before", UNTIL, "--dry-run", "--json"
+    )
     assert dry.returncode == 0, dry.stderr
     assert [(r["month"], r["rows"]) for r in json.loads(dry.stdout)] == [(f"{OLD_MONTH:%Y-%m}", 9)]
     assert "nothing was changed" in dry.stderr
     assert OLD_TABLE in await _attached(db)
     assert await db.fetchval("SELECT count(*) FROM detached_months") == 0
 
-    detached = await _run_cli(settings, "retention", "detach", "--before", UNTIL, "--json")
+    detached = await run_hub_cli(settings, "retention", "detach", "--before", UNTIL, "--json")
     assert detached.returncode == 0, detached.stderr
     assert [r["table"] for r in json.loads(detached.stdout)] == [f"archive.{OLD_TABLE}"]
     assert "detaching months: 1/1" in detached.stderr
@@ -168,19 +144,19 @@ async def test_an_erased_month_is_detached_and_everything_else_still_verifies(
     # The audit log still verifies: detached leaves stand for their events, or, when asked,
     # the archive's events are re-checked themselves.
     await app[AUDIT_LOG].publish()
-    audit = await _run_cli(settings, "audit", "verify")
+    audit = await run_hub_cli(settings, "audit", "verify")
     assert audit.returncode == 0, audit.stderr
     assert audit.stdout.startswith("ok: 12 events")
     assert "9 events of months detached to the archive" in audit.stdout
-    full = await _run_cli(settings, "audit", "verify", "--archived", "--json")
+    full = await run_hub_cli(settings, "audit", "verify", "--archived", "--json")
     assert full.returncode == 0, full.stderr
     summary = json.loads(full.stdout)
     assert (summary["failures"], summary["detached_positions"]) == ([], 0)
 
     # Listed as detached; a second detach has nothing left to do.
-    listing = await _run_cli(settings, "retention", "partitions", "--json")
+    listing = await run_hub_cli(settings, "retention", "partitions", "--json")
     months = {row["month"]: row for row in json.loads(listing.stdout)}
     assert months[f"{OLD_MONTH:%Y-%m}"]["state"] == "detached"
-    again = await _run_cli(settings, "retention", "detach", "--before", UNTIL)
+    again = await run_hub_cli(settings, "retention", "detach", "--before", UNTIL)
     assert again.returncode == 0, again.stderr
     assert "no attached month" in again.stderr

@@ -5,16 +5,11 @@ table, response or log line ever held the buyer's nick, name, phone or address i
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,9 +40,9 @@ from hub.trust.resources import PARTICIPANTS
 from tests.api._lifecycle import event
 from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import EXAMPLES
+from tests.hubproc import run_hub_cli
 from tests.platforms._sync import routed_case
 
-REPO = Path(__file__).resolve().parents[2]
 NOW = datetime.now(UTC)
 FOUR_YEARS_AGO = (NOW - timedelta(days=4 * 365 + 1)).replace(microsecond=0)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -118,23 +113,6 @@ PUSHES: dict[str, Callable[[datetime], dict[str, Any]]] = {
     "taobao": taobao_refund,
     "jd": jd_service,
 }
-
-
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINT_HUB_")}
-    env |= {
-        "COMPLAINT_HUB_DATABASE_URL": settings.database_url or "",
-        "COMPLAINT_HUB_DATA_DIR": str(settings.data_dir),
-        "PYTHONPATH": str(REPO),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 async def _database_text(db: asyncpg.Connection) -> str:
@@ -258,7 +236,7 @@ async def test_a_native_push_keeps_its_buyer_sealed_and_erasure_leaves_it_all_ve
     assert unsalted not in await _database_text(db)
 
     # Retention erases the complaint's seals (it has no personal part of its own here).
-    run = await asyncio.to_thread(_cli, settings, "retention", "run", "--json")
+    run = await run_hub_cli(settings, "retention", "run", "--json")
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)
     assert (summary["expired"], summary["erased"]) == (1, 1)
@@ -283,18 +261,16 @@ async def test_a_native_push_keeps_its_buyer_sealed_and_erasure_leaves_it_all_ve
         "evidence_sha256"
     ] == digest.hex()
     await app[AUDIT_LOG].publish()
-    audit = await asyncio.to_thread(_cli, settings, "audit", "verify")
+    audit = await run_hub_cli(settings, "audit", "verify")
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert audit.stdout.startswith("ok: 4 events")
     if platform != "taobao":
         return  # the bundle carries sealed evidence the same way whatever the platform
     # A case's offline proof bundle carries the sealed evidence as it is kept, and checks.
     bundle = settings.data_dir / "bundle.json"
-    proved = await asyncio.to_thread(
-        _cli, settings, "audit", "prove", complaint_id, "--out", str(bundle)
-    )
+    proved = await run_hub_cli(settings, "audit", "prove", complaint_id, "--out", str(bundle))
     assert proved.returncode == 0, proved.stderr
-    checked = await asyncio.to_thread(_cli, settings, "audit", "check", str(bundle))
+    checked = await run_hub_cli(settings, "audit", "check", str(bundle))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     _assert_nothing_personal("the proof bundle", bundle.read_text(encoding="utf-8"))
 

@@ -4,15 +4,10 @@ changes nothing. Dates come from the injected clock, the command itself runs on 
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import re
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -27,8 +22,8 @@ from hub.store.retention import RetentionStore
 from tests.api._lifecycle import Cast, new_complaint_id, prepare, step_event, step_sender
 from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import EXAMPLES
+from tests.hubproc import run_hub_cli
 
-REPO = Path(__file__).resolve().parents[2]
 PERSONAL: dict[str, Any] = json.loads((EXAMPLES / "personal.json").read_text(encoding="utf-8"))
 # Pieces of the personal part that must be nowhere once it is erased.
 SECRETS = (
@@ -77,27 +72,6 @@ async def _case_with_personal(cast: Cast, steps: int) -> tuple[str, list[dict[st
     ]
 
 
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINT_HUB_")}
-    env |= {
-        "COMPLAINT_HUB_DATABASE_URL": settings.database_url or "",
-        "COMPLAINT_HUB_DATA_DIR": str(settings.data_dir),
-        "PYTHONPATH": str(REPO),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-async def _run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(_cli, settings, *args)
-
-
 async def _personal_rows(db: asyncpg.Connection) -> list[dict[str, Any]]:
     rows = await db.fetch("SELECT * FROM personal_parts ORDER BY complaint_id")
     return [dict(r) for r in rows]
@@ -138,7 +112,7 @@ async def test_retention_run_erases_a_four_year_old_part_and_leaves_everything_v
 
     # A dry run lists the old complaint (id and dates), and changes nothing.
     before = await _personal_rows(db)
-    dry = await _run_cli(settings, "retention", "run", "--dry-run", "--json")
+    dry = await run_hub_cli(settings, "retention", "run", "--dry-run", "--json")
     assert dry.returncode == 0, dry.stderr
     listed = [json.loads(line) for line in dry.stdout.splitlines()]
     assert [row["complaint_id"] for row in listed] == [old_id]
@@ -149,7 +123,7 @@ async def test_retention_run_erases_a_four_year_old_part_and_leaves_everything_v
     for secret in SECRETS:
         assert secret not in dry.stdout + dry.stderr
 
-    run = await _run_cli(settings, "retention", "run", "--json")
+    run = await run_hub_cli(settings, "retention", "run", "--json")
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)
     assert (summary["expired"], summary["erased"], summary["retention_years"]) == (1, 1, 3)
@@ -196,7 +170,7 @@ async def test_retention_run_erases_a_four_year_old_part_and_leaves_everything_v
 
     # The audit log, re-checked from scratch by the command an authority runs, still verifies.
     await app[AUDIT_LOG].publish()
-    audit = await _run_cli(settings, "audit", "verify")
+    audit = await run_hub_cli(settings, "audit", "verify")
     assert audit.returncode == 0, audit.stderr
     assert audit.stdout.startswith("ok: 12 events")
 
@@ -206,7 +180,7 @@ async def test_retention_run_erases_a_four_year_old_part_and_leaves_everything_v
     assert young["commitment_matches_filing"] is True
 
     # Running again erases nothing more.
-    again = await _run_cli(settings, "retention", "run", "--json")
+    again = await run_hub_cli(settings, "retention", "run", "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["erased"] == 0
     assert await db.fetchval("SELECT count(*) FROM erasures") == 1
