@@ -64,13 +64,16 @@ async def template_url(server_url: str) -> str:
     return url
 
 
-@pytest.fixture
-async def database_url(server_url: str, template_url: str) -> AsyncIterator[str]:
-    """A fresh, migrated database for one test, cloned from the template (cheap)."""
-    name = "t_" + uuid.uuid4().hex[:16]
+async def _scratch_database(
+    server_url: str, prefix: str, *, template: str | None = None
+) -> AsyncIterator[str]:
+    """A database of its own for one test, dropped after it (forcibly: a test may leave
+    connections behind)."""
+    name = prefix + uuid.uuid4().hex[:16]
+    create = f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")
     admin = await asyncpg.connect(server_url)
     try:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")
+        await admin.execute(create)
     finally:
         await admin.close()
     yield _with_database(server_url, name)
@@ -79,23 +82,20 @@ async def database_url(server_url: str, template_url: str) -> AsyncIterator[str]
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def database_url(server_url: str, template_url: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test, cloned from the template (cheap)."""
+    async for url in _scratch_database(server_url, "t_", template=TEMPLATE_DB):
+        yield url
 
 
 @pytest.fixture
 async def empty_database(server_url: str) -> AsyncIterator[str]:
     """A database with nothing in it, not even the migrations: for restores and first starts."""
-    name = "e_" + uuid.uuid4().hex[:16]
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    yield _with_database(server_url, name)
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await admin.close()
+    async for url in _scratch_database(server_url, "e_"):
+        yield url
 
 
 @pytest.fixture
