@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO))
 from bench._pg import bench_database  # noqa: E402
 from bench._report import emit  # noqa: E402
 from bench.push import _postmaster_pid, _profiled, _tree_cpu_seconds, hub_process  # noqa: E402
+from hub.store.batches import EVENT_COLUMNS  # noqa: E402
 
 EXAMPLES = REPO / "schemas" / "examples"
 BUREAU = "bureau.hz"
@@ -208,24 +209,6 @@ def _raw_rows(count: int, receipt_chars: int) -> list[tuple[Any, ...]]:
     return rows
 
 
-_RAW_COLUMNS = [
-    "position",
-    "event_id",
-    "complaint_id",
-    "version",
-    "type",
-    "actor",
-    "occurred_at",
-    "accepted_at",
-    "body",
-    "event_sha256",
-    "evidence_id",
-    "evidence_sha256",
-    "flags",
-    "receipt",
-]
-
-
 async def _raw_copy(url: str, rows: list[tuple[Any, ...]], size: int, connections: int) -> float:
     """Rows per second COPYed into an equivalent table, `size` rows per transaction."""
     import asyncpg
@@ -240,7 +223,7 @@ async def _raw_copy(url: str, rows: list[tuple[Any, ...]], size: int, connection
 
     async def copy(chunk: list[tuple[Any, ...]]) -> None:
         async with pool.acquire() as conn, conn.transaction():
-            await conn.copy_records_to_table("raw_events", records=chunk, columns=_RAW_COLUMNS)
+            await conn.copy_records_to_table("raw_events", records=chunk, columns=EVENT_COLUMNS)
 
     try:
         started = time.perf_counter()

@@ -233,7 +233,7 @@ class BatchStore:
             )
         # The advisory locks and the look-up above rule out every conflict, so COPY (which has
         # no ON CONFLICT) is safe; a violation would roll the whole batch back.
-        await conn.copy_records_to_table("events", records=rows, columns=_EVENT_COLUMNS)
+        await conn.copy_records_to_table("events", records=rows, columns=EVENT_COLUMNS)
         # The audit log's leaves (leaf_index = position - 1): the very leaves the batch signs.
         await self._leaf_log.append_txn(conn, first_position - 1, leaves)
         await upsert_cases_txn(conn, cases, last_position, accepted_at)
@@ -260,7 +260,9 @@ def _repeated(first: Appended | Problem | None, event: PendingEvent) -> Appended
     )
 
 
-_EVENT_COLUMNS = [
+# The columns of an events row, in the order a batch COPYs them (benchmarks and tests copy rows
+# in this order too).
+EVENT_COLUMNS = [
     "position",
     "event_id",
     "complaint_id",

@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from hub.partitions.worker import BLOCKED_MONTHS, DEFAULT_PARTITION_ROWS, PartitionKeeper
+from hub.store.batches import EVENT_COLUMNS
 from hub.store.partitions import (
     MonthChanged,
     add_months,
@@ -51,24 +52,8 @@ def _row(
     )
 
 
-_COLUMNS = [
-    "position",
-    "event_id",
-    "complaint_id",
-    "version",
-    "type",
-    "actor",
-    "occurred_at",
-    "accepted_at",
-    "body",
-    "event_sha256",
-    "evidence_id",
-    "evidence_sha256",
-    "flags",
-    "receipt",
-]
-_PLACES = ", ".join(f"${i}" for i in range(1, len(_COLUMNS) + 1))
-_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({_PLACES})"
+_PLACES = ", ".join(f"${i}" for i in range(1, len(EVENT_COLUMNS) + 1))
+_INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({_PLACES})"
 
 
 async def test_a_fresh_database_has_events_partitioned_with_the_months_ahead(
@@ -147,11 +132,11 @@ async def test_duplicates_are_refused_across_months_and_stored_events_never_chan
     with pytest.raises(asyncpg.UniqueViolationError, match="position"):
         await db.execute(_INSERT, *_row(4, next_month))
     # COPY (the batch path) fills the keys too, and is refused the same way.
-    await db.copy_records_to_table("events", records=[_row(6, next_month)], columns=_COLUMNS)
+    await db.copy_records_to_table("events", records=[_row(6, next_month)], columns=EVENT_COLUMNS)
     assert await db.fetchval("SELECT count(*) FROM event_keys") == 4
     with pytest.raises(asyncpg.UniqueViolationError):
         await db.copy_records_to_table(
-            "events", records=[_row(7, next_month, event_id="evt-2")], columns=_COLUMNS
+            "events", records=[_row(7, next_month, event_id="evt-2")], columns=EVENT_COLUMNS
         )
     assert await db.fetchval("SELECT count(*) FROM events") == 4
     # Append-only, on the table, on each partition and on the keys.
