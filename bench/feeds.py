@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._pg import bench_database
 from hub.app import create_app
 from hub.crypto.keys import generate_private_key, public_key_raw
-from hub.ops.logs import configure_logging
+from hub.logs import configure_logging
 from hub.sdk.client import HubClient
 from hub.settings import Settings
 from hub.store.events import EventStore, PendingEvent

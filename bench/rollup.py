@@ -94,7 +94,7 @@ async def _populate(dsn: str, complaints: int, reports: int) -> int:
 
     from hub.app import create_app
     from hub.clock import CLOCK
-    from hub.ops.logs import configure_logging
+    from hub.logs import configure_logging
     from hub.settings import Settings
     from hub.store.participants import Participant
     from hub.trust.resources import PARTICIPANTS

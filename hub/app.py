@@ -5,21 +5,20 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.api.routes import setup_routes
-from hub.audit.resources import audit_ctx
 from hub.feeds.resources import close_streams_on_shutdown, feeds_ctx
 from hub.feeds.webhooks.resources import webhooks_ctx
 from hub.http.keys import RATE_LIMITER
 from hub.http.middlewares import request_context_middleware
 from hub.http.problems import problem_middleware
 from hub.http.ratelimit import RateLimiter
+from hub.http.request_metrics import metrics_middleware
 from hub.http.signatures import signature_middleware
-from hub.metrics.middleware import metrics_middleware
-from hub.metrics.resources import metrics_ctx
-from hub.ops_page.setup import setup_ops_page
-from hub.partitions.worker import partitions_ctx
+from hub.ops.metrics.resources import metrics_ctx
+from hub.ops.page.setup import setup_ops_page
 from hub.platforms.resources import platforms_ctx
 from hub.platforms.sync.resources import sync_ctx
-from hub.privacy.resources import privacy_ctx
+from hub.retention.partitions import partitions_ctx
+from hub.services.audit_log import audit_ctx
 from hub.services.resources import services_ctx
 from hub.settings import SETTINGS, Settings
 from hub.stats.resources import stats_ctx
@@ -27,6 +26,7 @@ from hub.store.resources import database_ctx, event_store_ctx, read_pool_ctx
 from hub.supervisor import supervisor_ctx
 from hub.sweeper.worker import sweeper_ctx
 from hub.trust.resources import trust_ctx
+from hub.vault.resources import privacy_ctx
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -1,7 +1,9 @@
-"""The layers as a test: no import cycles, pure rules, an SDK that stands alone.
+"""The layers as a test: floors of packages, no import cycles, pure rules, an SDK that stands alone.
 
 Imports are read from the source (function-local ones included, `TYPE_CHECKING` ones too), so a
-cycle hidden inside a function body still fails here.
+cycle hidden inside a function body still fails here. Cycles are checked between modules and
+between packages: two packages whose modules import each other without a module cycle are still
+one tangle to a reader.
 """
 
 from __future__ import annotations
@@ -175,6 +177,7 @@ def test_sdk_imports_no_server_module() -> None:
             "store",
             "sweeper",
             "trust",
+            "vault",
             "problems",
         )
     )
@@ -192,6 +195,83 @@ def test_store_does_not_reach_up() -> None:
     assert _offending("hub.store", upper) == []
 
 
+# Each package of hub/ on one floor (docs/architecture.md draws them). A package imports packages
+# on its own floor or lower, never higher; a new package fails here until it is given a floor.
+FLOORS: dict[str, int] = {
+    # 0 basics: shared by every floor, importing nothing of the hub above them
+    **dict.fromkeys(
+        ("hub", "problems", "clock", "settings", "supervisor", "logs", "crypto", "metrics"), 0
+    ),
+    # 1 pure rules, records and proofs: no database, no HTTP server
+    **dict.fromkeys(("domain", "records", "audit", "privacy", "sdk", "adapters"), 1),
+    "store": 2,  # every SQL statement
+    # 3 what runs on the store alone: trust, keys in use, retention, the statistics rollup
+    **dict.fromkeys(("trust", "vault", "retention", "stats"), 3),
+    # 4 the HTTP edge and publishing
+    **dict.fromkeys(("http", "feeds"), 4),
+    "services": 5,  # use cases
+    **dict.fromkeys(("platforms", "sweeper"), 6),  # the native path, the deadline sweeper
+    "ops": 7,  # what operators see and do
+    "api": 8,  # handlers and the route table
+    "app": 9,  # the composition root
+    **dict.fromkeys(("cli", "demo"), 10),  # what runs a hub
+}
+
+
+def package_of(module: str) -> str:
+    """hub.store.events -> store; hub.app -> app; hub -> hub; adapters.taobao -> adapters."""
+    parts = module.split(".")
+    if parts[0] != "hub":
+        return parts[0]
+    return parts[1] if len(parts) > 1 else "hub"
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    packages: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        source = package_of(module)
+        packages.setdefault(source, set()).update(
+            target for target in map(package_of, targets) if target != source
+        )
+    return packages
+
+
+def upward_imports(graph: dict[str, set[str]], floors: dict[str, int]) -> list[str]:
+    """Every module import that reaches a package on a higher floor than its own."""
+    return sorted(
+        f"{module} ({package_of(module)}, floor {floors[package_of(module)]}) imports {target}"
+        f" ({package_of(target)}, floor {floors[package_of(target)]})"
+        for module, targets in graph.items()
+        for target in targets
+        if floors[package_of(target)] > floors[package_of(module)]
+    )
+
+
+def test_every_package_has_a_floor() -> None:
+    assert sorted(set(package_graph(GRAPH)) - set(FLOORS)) == []
+    assert sorted(set(FLOORS) - set(package_graph(GRAPH))) == []
+
+
+def test_no_package_imports_a_higher_floor() -> None:
+    assert upward_imports(GRAPH, FLOORS) == []
+
+
+def test_no_package_cycles() -> None:
+    assert find_cycles(package_graph(GRAPH)) == []
+
+
+def test_package_checks_catch_an_upward_import() -> None:
+    # The real graph with one import added, as a careless change would add it: the store
+    # reaching up for a use case. Both checks must see it.
+    tampered = {module: set(targets) for module, targets in GRAPH.items()}
+    tampered["hub.store.events"].add("hub.services.intake")
+    assert upward_imports(tampered, FLOORS) == [
+        "hub.store.events (store, floor 2) imports hub.services.intake (services, floor 5)"
+    ]
+    cycles = find_cycles(package_graph(tampered))
+    assert any({"services", "store"} <= set(cycle) for cycle in cycles)
+
+
 def test_cycle_finder_finds_a_cycle() -> None:
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
@@ -199,7 +279,7 @@ def test_cycle_finder_finds_a_cycle() -> None:
 def test_audit_proofs_import_no_server_module() -> None:
     # A court's verifier needs hub.audit and hub.crypto alone; only the publisher (resources) and
     # the HTTP handlers around it may reach the server.
-    pure = [m for m in MODULES if m.startswith("hub.audit") and m != "hub.audit.resources"]
+    pure = [m for m in MODULES if m.startswith("hub.audit") and m != "hub.services.audit_log"]
     offending = sorted(
         f"{module} imports {name}"
         for module in pure

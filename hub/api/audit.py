@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.audit.resources import AUDIT_LOG
 from hub.http.body import request_json
 from hub.http.keys import ACTOR, EVIDENCE
 from hub.http.query import BIGINT_MAX, int_param
 from hub.problems import BadRequest, InvalidRecord
+from hub.services.audit_log import AUDIT_LOG
 
 
 def _required_int(request: web.Request, name: str, *, minimum: int) -> int:

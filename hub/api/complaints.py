@@ -13,7 +13,7 @@ from aiohttp import web
 from hub.crypto.receipts import rfc3339
 from hub.domain.categories import Level1
 from hub.domain.lifecycle import Status
-from hub.domain.roles import region_prefix
+from hub.domain.roles import actor_of, region_prefix
 from hub.http.keys import ACTOR
 from hub.http.query import (
     COMPLAINT_ID,
@@ -24,13 +24,12 @@ from hub.http.query import (
     path_param,
     str_param,
 )
-from hub.privacy.resources import MASTER_KEYS
 from hub.problems import BadRequest
 from hub.records.event_view import shown_event
 from hub.services.complaints import list_visible, read_chain, read_complaint
-from hub.services.decisions import actor_of
 from hub.services.resources import COMPLAINT_LISTS, COMPLAINTS
 from hub.store.complaints import ChainEvent, ComplaintFilters, StoredSnapshot
+from hub.vault.resources import MASTER_KEYS
 
 MAX_LIMIT = 500
 

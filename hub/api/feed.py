@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from hub.domain.roles import actor_of
 from hub.feeds.longpoll import MAX_WAIT_S, long_poll
 from hub.feeds.pages import MAX_LIMIT, FeedQuery, item_json
 from hub.feeds.registry import OpenStream
@@ -20,7 +21,6 @@ from hub.feeds.service import Feeds
 from hub.feeds.sse import stream_feed
 from hub.http.keys import ACTOR, EVIDENCE
 from hub.http.query import BIGINT_MAX, COMPLAINT_ID, int_param, parse_int, str_param
-from hub.services.decisions import actor_of
 from hub.settings import SETTINGS
 
 # Every event type, comma-separated, fits well within this.

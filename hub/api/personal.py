@@ -14,13 +14,13 @@ from aiohttp import web
 from hub.api.complaints import complaint_id_param
 from hub.crypto._b64 import b64url_encode
 from hub.crypto.receipts import rfc3339
+from hub.domain.roles import actor_of
 from hub.http.body import request_json
 from hub.http.keys import ACTOR, EVIDENCE
 from hub.privacy.commitment import personal_ref
-from hub.privacy.resources import MASTER_KEYS, PERSONAL_PARTS
 from hub.services import personal as service
-from hub.services.decisions import actor_of
 from hub.services.resources import COMPLAINTS
+from hub.vault.resources import MASTER_KEYS, PERSONAL_PARTS
 
 
 def _sources(request: web.Request) -> service.PersonalSources:

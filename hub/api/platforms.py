@@ -9,12 +9,12 @@ from aiohttp import web
 from adapters.base.contract import Adapter
 from hub.api.events import appended_json
 from hub.domain.native_access import may_read_native_feed
+from hub.domain.roles import actor_of
 from hub.http.body import request_json
 from hub.http.keys import ACTOR, EVIDENCE
 from hub.http.query import BIGINT_MAX, COMPLAINT_ID, PLATFORM, int_param, path_param, str_param
 from hub.platforms.resources import ADAPTERS, NATIVE_FEED, PLATFORM_INGEST
 from hub.problems import Forbidden, NotFound, Problem, Restated
-from hub.services.decisions import actor_of
 from hub.store.events import Appended
 
 MAX_LIMIT = 500

@@ -20,14 +20,14 @@ from hub.api import (
     stats,
     subscriptions,
 )
-from hub.metrics import handler as metrics
 from hub.ops import health
+from hub.ops.metrics import handler as metrics
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
-    # Unsigned, for Prometheus: behind the metrics token (hub.metrics.handler).
+    # Unsigned, for Prometheus: behind the metrics token (hub.ops.metrics.handler).
     app.router.add_get("/metrics", metrics.get_metrics)
     app.router.add_get("/.well-known/jwks.json", jwks.get_jwks)
     # Public and unsigned (outside /v1): the records' schemas and this API's description.

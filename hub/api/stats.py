@@ -7,11 +7,11 @@ from aiohttp import web
 
 from hub.clock import clock_of
 from hub.domain.case import CHINA
+from hub.domain.roles import actor_of
 from hub.domain.stats_query import StatsQueryError, parse_query
 from hub.domain.stats_scope import stats_scope
 from hub.http.keys import ACTOR
 from hub.problems import BadRequest, Forbidden
-from hub.services.decisions import actor_of
 from hub.stats.render import result_csv, result_json
 from hub.stats.resources import STATS
 

@@ -16,12 +16,12 @@ from hub.feeds.webhooks.resources import SUBSCRIPTIONS, WEBHOOK_GUARD, WEBHOOK_W
 from hub.http.body import read_json
 from hub.http.keys import ACTOR
 from hub.http.query import BIGINT_MAX, SUBSCRIPTION_ID, path_param
-from hub.privacy.resources import MASTER_KEYS
 from hub.problems import BadRequest, InvalidRecord, NotFound
 from hub.records.validate import member_shown
 from hub.services import subscriptions as service
 from hub.services.subscriptions import SubscriptionRequest
 from hub.store.subscriptions import Subscription
+from hub.vault.resources import MASTER_KEYS
 
 _MEMBERS = frozenset({"url", "types", "format", "after"})
 _TYPES = frozenset(t.value for t in EventType)

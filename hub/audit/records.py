@@ -29,7 +29,7 @@ class LoggedEvidence:
     signature: str
     covered: dict[str, str]
     received_at: datetime
-    # A platform's native message, sealed (hub.privacy.native_evidence): body and signature are
+    # A platform's native message, sealed (hub.vault.native_evidence): body and signature are
     # kept only under the complaint's key, and `sha256` is salted, so neither is re-checked here.
     sealed: bool = False
 

@@ -190,10 +190,10 @@ async def build_case_bundle(
     """The offline bundle of one case, proven against a head covering all its events (a fresh
     one is signed when the latest does not)."""
     from hub.audit.bundle import ProvenEvent, build_bundle
-    from hub.audit.resources import AuditLog, head_json
     from hub.clock import system_clock
     from hub.crypto.jws import ALGORITHM
     from hub.crypto.keys import public_jwk
+    from hub.services.audit_log import AuditLog, head_json
     from hub.store.audit import AuditStore
     from hub.store.hub_keys import HubKeyStore
     from hub.store.participants import ParticipantStore

@@ -25,8 +25,8 @@ def _read_password() -> str:
 
 
 def _operators_add(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.operators.names import is_operator_name
-    from hub.operators.passwords import hash_password
+    from hub.ops.operator_names import is_operator_name
+    from hub.ops.passwords import hash_password
     from hub.problems import Problem
     from hub.store.operators import OperatorStore
 

@@ -41,7 +41,7 @@ def _cell(value: Any) -> str:
 
 
 def run_with_database(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
-    from hub.ops.logs import configure_logging
+    from hub.logs import configure_logging
 
     # What the database layer logs (a migration applied) goes to stderr: stdout is the
     # command's answer, often JSON another program reads.

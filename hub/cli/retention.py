@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hub.cli.output import print_rows, run_with_database
@@ -23,14 +23,15 @@ if TYPE_CHECKING:
 
 def _retention_run(args: argparse.Namespace, settings: Settings) -> int:
     from hub.cli.progress import ProgressReporter
-    from hub.ops.logs import configure_logging
+    from hub.clock import system_clock
+    from hub.logs import configure_logging
     from hub.retention.policy import expires_at, retention_cutoff
     from hub.retention.run import expired_parts, run_retention
     from hub.store.retention import Erasure, RetentionStore
 
     # Logs go to stderr, so stdout holds only the listing or the summary.
     configure_logging(settings.log_format, settings.log_level)
-    now = datetime.now(UTC)
+    now = system_clock()
     years = settings.retention_years
 
     def row(complaint_id: str, last_changed_at: datetime, **extra: Any) -> dict[str, Any]:

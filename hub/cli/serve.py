@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.ops.logs import configure_logging
+    from hub.logs import configure_logging
 
     configure_logging(settings.log_format, settings.log_level)
     database = (

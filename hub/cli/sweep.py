@@ -12,7 +12,7 @@ from hub.settings import Settings
 
 
 def _sweep(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.ops.logs import configure_logging
+    from hub.logs import configure_logging
     from hub.sweeper.once import sweep_once
     from hub.sweeper.sweep import SweepReport
 

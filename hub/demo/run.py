@@ -43,8 +43,8 @@ from hub.demo.subscriber import Subscriber
 from hub.demo.timeline import NIGHT_START, Timeline
 from hub.feeds.webhooks.resources import WEBHOOK_CLOCK
 from hub.http.server import Listener
-from hub.operators.passwords import hash_password
-from hub.ops.logs import configure_logging
+from hub.logs import configure_logging
+from hub.ops.passwords import hash_password
 from hub.platforms.sync.resources import SYNC_STATES
 from hub.sdk.client import HubClient
 from hub.settings import Settings

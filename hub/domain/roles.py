@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 class Role(StrEnum):
@@ -28,6 +29,29 @@ class Actor:
     def __post_init__(self) -> None:
         if (self.role is Role.PLATFORM) != (self.platform is not None):
             raise ValueError("a platform code belongs to, and only to, a platform actor")
+
+
+class Registered(Protocol):
+    """What the registry knows of a participant (hub.store.participants.Participant)."""
+
+    @property
+    def participant_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def platform(self) -> str | None: ...
+    @property
+    def regions(self) -> tuple[str, ...]: ...
+
+
+def actor_of(participant: Registered) -> Actor:
+    """The actor a registered participant acts as: who signs is who speaks (DESIGN.md, Trust)."""
+    return Actor(
+        participant_id=participant.participant_id,
+        role=Role(participant.role),
+        platform=participant.platform,
+        regions=participant.regions,
+    )
 
 
 def region_prefix(region: str) -> str:

@@ -1,5 +1,6 @@
-"""Prometheus metrics: instruments, the /metrics handler, database gauges, multiprocess support.
+"""Prometheus instruments: the counters, gauges and histograms every layer increments, the
+process sampler, and the directory where the workers of one port meet.
 
-Kept free of imports on purpose: the store and the HTTP layer import `hub.metrics.instruments`
-alone, and the handler side imports the store, so this package's __init__ must not join them.
+The bottom floor: imported by the store and the HTTP edge, it imports nothing of the hub above
+the basics. What serves /metrics (the scrape, the gauges read from the database) is hub.ops.metrics.
 """

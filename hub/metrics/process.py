@@ -1,7 +1,7 @@
 """Gauges of this process alone (its pool, its supervised tasks), sampled rather than kept.
 
 A scrape samples the process that answers it; with several workers each also samples itself
-every few seconds (hub/metrics/resources.py), so the shared files hold the others' recent state.
+every few seconds (hub/ops/metrics/resources.py), so the shared files hold the others' recent state.
 """
 
 from __future__ import annotations

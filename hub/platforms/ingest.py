@@ -38,7 +38,6 @@ from hub.platforms.problems import (
     refused_natively,
 )
 from hub.privacy.keyfile import MasterKeys
-from hub.privacy.native_evidence import seal_evidence
 from hub.problems import Forbidden, IdConflict, Problem
 from hub.problems import StaleVersion as StoreStaleVersion
 from hub.services.decisions import CaseChecks, DomainRefusal
@@ -47,6 +46,7 @@ from hub.store.events import Appended, EventStore, PendingEvent
 from hub.store.evidence import Evidence
 from hub.store.native import NativeState, NativeStore, StoredNative
 from hub.store.participants import Participant
+from hub.vault.native_evidence import seal_evidence
 
 log = structlog.get_logger("hub.platforms.ingest")
 
@@ -175,7 +175,7 @@ class PlatformIngest:
             _unmapped(parsed),
         )
         # A native message names its buyer: its evidence is kept sealed under a key that the
-        # complaint's erasure destroys, never in the clear (hub.privacy.native_evidence).
+        # complaint's erasure destroys, never in the clear (hub.vault.native_evidence).
         sealed = seal_evidence(self._keys(), complaint_id, evidence) if evidence else None
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             case = await self._events.get_case(complaint_id)

@@ -12,10 +12,10 @@ from hub.clock import clock_of
 from hub.platforms.feed import NativeFeed
 from hub.platforms.ingest import PlatformIngest
 from hub.platforms.registry import adapters_by_code, installed_adapters
-from hub.privacy.resources import MASTER_KEYS
 from hub.services.resources import CHECKS
 from hub.store.native import NativeStore
 from hub.store.resources import EVENT_STORE, POOL, READ_POOL
+from hub.vault.resources import MASTER_KEYS
 
 log = structlog.get_logger("hub.platforms")
 

@@ -20,10 +20,10 @@ from hub.domain.scope import reader_scope
 from hub.domain.visibility import may_read_chain
 from hub.privacy.envelope import DecryptionFailed
 from hub.privacy.keyfile import MasterKeyFileError
-from hub.privacy.native_evidence import open_evidence
-from hub.privacy.resources import MasterKeySource
 from hub.problems import NotFound
 from hub.store.complaints import ChainEvent, ComplaintFilters, ComplaintStore, StoredSnapshot
+from hub.vault.native_evidence import open_evidence
+from hub.vault.resources import MasterKeySource
 
 log = structlog.get_logger("hub.complaints")
 

@@ -36,7 +36,7 @@ from hub.domain.report import (
     ReportRules,
     decide_report,
 )
-from hub.domain.roles import Actor, Role
+from hub.domain.roles import Actor, Role, actor_of
 from hub.domain.visibility import may_read_case, may_read_chain
 from hub.problems import Problem
 from hub.services.calendar import CalendarSource
@@ -79,15 +79,6 @@ def _role_may_send(role: Role, event_type: str) -> bool:
         return may_emit(role, event_type)
     # a report's own events, and the hub's breach (which also extends a report's chain)
     return event_type == DEADLINE_BREACHED or role in REPORT_ROLE_MATRIX.get(event_type, ())
-
-
-def actor_of(participant: Participant) -> Actor:
-    return Actor(
-        participant_id=participant.participant_id,
-        role=Role(participant.role),
-        platform=participant.platform,
-        regions=participant.regions,
-    )
 
 
 def rules_for_setting(pending_cases: str) -> tuple[RuleSet, ...]:

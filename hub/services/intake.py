@@ -11,8 +11,8 @@ from typing import Any
 
 from hub.crypto.jcs import canonical_json, check_signable
 from hub.domain.breaches import is_hub_event_id
-from hub.http.body import loads_stdlib, loads_unique
 from hub.problems import EventIdReused, IdConflict, InvalidRecord, Problem
+from hub.records.strict_json import loads_stdlib, loads_unique
 from hub.records.validate import validate_event, validate_event_reference
 from hub.services.decisions import CaseChecks
 from hub.services.records import invalid_record_problems

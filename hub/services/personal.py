@@ -22,7 +22,6 @@ from hub.domain.personal import Access, WriteVerdict, belongs_to_case, may_write
 from hub.domain.roles import Actor, Role
 from hub.privacy.commitment import new_salt
 from hub.privacy.masking import mask_personal
-from hub.privacy.resources import MasterKeySource
 from hub.privacy.sealed import OpenedPersonal, SealedPersonal, open_personal, seal_personal
 from hub.problems import Conflict, Forbidden, NotFound, PersonalErased
 from hub.records.validate import validate_personal
@@ -30,6 +29,7 @@ from hub.services.records import invalid_record_problems
 from hub.store.complaints import ComplaintStore
 from hub.store.evidence import Evidence
 from hub.store.personal import PersonalStore, StoredPersonal
+from hub.vault.resources import MasterKeySource
 
 log = structlog.get_logger("hub.personal")
 

@@ -22,7 +22,7 @@ _BODY_DIGEST = '"content-digest"'
 
 @dataclasses.dataclass(frozen=True)
 class EvidenceSeal:
-    """A signed message sealed under a data key of its own (hub.privacy.native_evidence)."""
+    """A signed message sealed under a data key of its own (hub.vault.native_evidence)."""
 
     complaint_id: str  # whose retention period erases the key
     key: WrappedKey

@@ -1,4 +1,4 @@
-"""Cheap aggregate reads behind the scrape-time gauges of /metrics (hub/metrics/database.py).
+"""Cheap aggregate reads behind the scrape-time gauges of /metrics (hub/ops/metrics/database.py).
 
 Facts of the database, not of one process: read at scrape time, they are right whatever the
 number of hub processes. Each is one aggregate over a small table, except the deadline counts,

@@ -300,3 +300,36 @@ class SubscriptionStore:
             subscription_id,
             worker,
         )
+
+    async def reenable(self, subscription_id: str) -> bool:
+        """A disabled subscription active again at its cursor, due at once."""
+        status = await self._pool.execute(
+            "UPDATE subscriptions SET state = 'active', attempts = 0, next_attempt_at = NULL,"
+            " lease_owner = NULL, lease_until = NULL, updated_at = now()"
+            " WHERE id = $1 AND state = 'disabled'",
+            subscription_id,
+        )
+        return status.split()[-1] != "0"
+
+    async def replay_after(self, subscription_id: str, after: int) -> bool:
+        """An operator's replay: deliver again everything after `after` (at most the head), active
+        and due at once, whoever owns the subscription."""
+        status = await self._pool.execute(
+            """
+            UPDATE subscriptions SET delivered_position = $2, last_sent_position = $2,
+                   state = CASE WHEN state = 'paused' THEN 'paused' ELSE 'active' END,
+                   attempts = 0, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
+                   updated_at = now()
+            WHERE id = $1 AND $2 <= (SELECT last FROM feed_counter)
+            """,
+            subscription_id,
+            after,
+        )
+        return status.split()[-1] != "0"
+
+    async def exists(self, subscription_id: str) -> bool:
+        return bool(
+            await self._pool.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE id = $1)", subscription_id
+            )
+        )

@@ -196,3 +196,13 @@ class SyncStateStore:
             sorted(str(s) for s in TERMINAL),
         )
         return [r["complaint_id"] for r in rows]
+
+    async def set_paused(self, platform: str, paused: bool, at: datetime) -> None:
+        await self._pool.execute(
+            "INSERT INTO sync_state (platform, paused, updated_at) VALUES ($1, $2, $3)"
+            " ON CONFLICT (platform) DO UPDATE SET paused = EXCLUDED.paused,"
+            " updated_at = EXCLUDED.updated_at",
+            platform,
+            paused,
+            at,
+        )

@@ -29,7 +29,7 @@ from hub.app import create_app
 from hub.crypto.errors import SignatureError
 from hub.domain.errors import DomainError, HolidayTableInvalid
 from hub.http.signatures import requires_signature
-from hub.ops_page.auth import COOKIE
+from hub.ops.page.auth import COOKIE
 from hub.problems import Forbidden, Problem, Unauthorized
 from hub.settings import Settings
 
@@ -236,7 +236,7 @@ def test_every_route_documents_what_its_middlewares_answer() -> None:
 
 def test_every_429_and_database_unavailable_says_when_to_retry() -> None:
     """Both are sent with Retry-After (hub.http.problems, hub.http.signatures, hub.feeds,
-    hub.ops_page.auth); `not-ready` and `service-unavailable` are not."""
+    hub.ops.page.auth); `not-ready` and `service-unavailable` are not."""
     document = _document()
     for method, path, operation in operations(document):
         for status, raw in operation["responses"].items():

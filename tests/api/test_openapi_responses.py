@@ -283,8 +283,8 @@ async def test_the_operators_json_picture_matches_the_document(
 ) -> None:
     from datetime import UTC, datetime
 
-    from hub.operators.passwords import hash_password
-    from hub.ops_page.resources import OPERATOR_AUTH
+    from hub.ops.page.resources import OPERATOR_AUTH
+    from hub.ops.passwords import hash_password
 
     await _post(await cast("bureau"), example("complaint.filed", complaint_id=new_complaint_id()))
     await app[OPERATOR_AUTH].store.add(

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hub.audit.heads import TreeHead, cosign, signed_head_matches
 from hub.audit.merkle import RootMismatch, verify_consistency, verify_inclusion
-from hub.audit.resources import AUDIT_LOG
+from hub.services.audit_log import AUDIT_LOG
 from tests.api._lifecycle import Cast
 from tests.audit.conftest import Client, drive_case, get_json, hub_keys
 

@@ -17,8 +17,8 @@ import pytest
 from aiohttp import web
 
 from hub.audit.bundle import BundleInvalid, check_bundle
-from hub.audit.resources import AUDIT_LOG
 from hub.cli.audit import build_case_bundle, verify_log
+from hub.services.audit_log import AUDIT_LOG
 from hub.settings import Settings
 from hub.store.resources import POOL
 from tests.api._lifecycle import Cast

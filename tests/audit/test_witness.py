@@ -13,11 +13,11 @@ import pytest
 from aiohttp import web
 
 from hub.audit.heads import TreeHead
-from hub.audit.resources import AUDIT_LOG
 from hub.crypto.keys import private_key_to_pem
 from hub.crypto.receipts import receipt_leaf, receipt_payload, sign_receipt
 from hub.sdk.client import AuditLogInconsistent
 from hub.sdk.witness import Witness
+from hub.services.audit_log import AUDIT_LOG
 from hub.trust.resources import HUB_SIGNER
 from tests.api._lifecycle import Cast
 from tests.audit._reference import NodeTable

@@ -8,8 +8,9 @@ from typing import Any
 import orjson
 import pytest
 
-from hub.http.body import MAX_DEPTH, parse_json
+from hub.http.body import parse_json
 from hub.problems import MalformedJson
+from hub.records.strict_json import MAX_DEPTH
 from hub.sdk.client import HubClient
 from tests.conftest import example
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.app import create_app
-from hub.metrics.resources import METRICS
+from hub.ops.metrics.resources import METRICS
 from hub.settings import Settings
 from tests.api._lifecycle import Cast, Enrol, event, prepare
 from tests.metrics._scrape import BEARER, TOKEN, label_values, value

@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 
 from hub.app import create_app
 from hub.clock import CLOCK
-from hub.operators.passwords import hash_password
-from hub.ops_page.resources import OPERATOR_AUTH
+from hub.ops.page.resources import OPERATOR_AUTH
+from hub.ops.passwords import hash_password
 from hub.settings import Settings
 
 OPERATOR = "ops.alice"

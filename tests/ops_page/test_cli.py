@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hub.cli import main
-from hub.operators.passwords import verify_password
+from hub.ops.passwords import verify_password
 from tests.ops_page.conftest import OPERATOR, PASSWORD
 
 

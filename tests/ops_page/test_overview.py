@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from hub.ops_page.heartbeat import Heartbeat
-from hub.ops_page.overview import _breached_for, _status, _timeliness, shown_url
+from hub.ops.page.heartbeat import Heartbeat
+from hub.ops.page.overview import _breached_for, _status, _timeliness, shown_url
 from hub.store.ops import DeadlineCount
 from hub.supervisor import Supervisor
 from tests.webhooks.conftest import wait_for

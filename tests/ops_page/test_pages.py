@@ -13,7 +13,7 @@ import asyncpg
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from hub.ops_page.resources import HEARTBEAT, OPS_STORE, REQUEST_RECORDER
+from hub.ops.page.resources import HEARTBEAT, OPS_STORE, REQUEST_RECORDER
 from hub.store.ops import Reject
 from hub.store.unmapped import count_unmapped_txn
 from tests.conftest import EXAMPLES, example

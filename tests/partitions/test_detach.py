@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from hub.audit.resources import AUDIT_LOG
+from hub.services.audit_log import AUDIT_LOG
 from hub.settings import Settings
 from hub.store.partitions import add_months, month_start
 from tests.api._lifecycle import Cast, new_complaint_id, prepare

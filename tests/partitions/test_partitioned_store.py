@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import asyncpg
 import pytest
 
-from hub.partitions.worker import BLOCKED_MONTHS, DEFAULT_PARTITION_ROWS, PartitionKeeper
+from hub.retention.partitions import BLOCKED_MONTHS, DEFAULT_PARTITION_ROWS, PartitionKeeper
 from hub.store.batches import EVENT_COLUMNS
 from hub.store.partitions import (
     MonthChanged,

@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from hub.app import create_app
-from hub.partitions.worker import PARTITION_KEEPER
+from hub.retention.partitions import PARTITION_KEEPER
 from hub.settings import Settings
 from tests.metrics._scrape import BEARER, TOKEN, value
 

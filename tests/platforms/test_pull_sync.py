@@ -22,12 +22,12 @@ from hub.crypto.keys import generate_private_key, public_key_raw
 from hub.demo.simulators.pinduoduo import PATH, PinduoduoSimulator
 from hub.platforms.sync.resources import SYNC_AUTOSTART, SYNC_STATES, SYNC_WORKERS
 from hub.platforms.sync.worker import SyncWorker
-from hub.privacy.native_evidence import open_evidence
-from hub.privacy.resources import MASTER_KEYS
 from hub.settings import Settings
 from hub.store.evidence import EvidenceSeals
 from hub.store.resources import POOL
 from hub.trust.resources import HUB_SIGNER, PARTICIPANTS
+from hub.vault.native_evidence import open_evidence
+from hub.vault.resources import MASTER_KEYS
 from tests.platforms._sync import Clock, routed_case
 
 PDD = "platform.pinduoduo"

@@ -22,21 +22,21 @@ from structlog.testing import capture_logs
 
 from hub.audit.checks import check_evidence_signature
 from hub.audit.records import LoggedEvidence
-from hub.audit.resources import AUDIT_LOG
 from hub.crypto._b64 import b64url_decode
 from hub.crypto.jcs import canonical_json
 from hub.platforms.resources import ADAPTERS, PLATFORM_INGEST
 from hub.privacy.keyfile import MasterKeys, load_master_keys, write_master_keys
-from hub.privacy.native_evidence import open_evidence, sealed_digest
-from hub.privacy.resources import EVIDENCE_REWRAP, MASTER_KEYS
 from hub.retention.run import run_retention
 from hub.sdk.client import HubClient
+from hub.services.audit_log import AUDIT_LOG
 from hub.settings import Settings
 from hub.store.evidence import Evidence, EvidenceSeals
 from hub.store.resources import POOL
 from hub.store.retention import RetentionStore
 from hub.supervisor import SUPERVISOR
 from hub.trust.resources import PARTICIPANTS
+from hub.vault.native_evidence import open_evidence, sealed_digest
+from hub.vault.resources import EVIDENCE_REWRAP, MASTER_KEYS
 from tests.api._lifecycle import event
 from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import EXAMPLES

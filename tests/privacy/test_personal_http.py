@@ -19,9 +19,9 @@ from structlog.testing import capture_logs
 
 from hub.privacy.commitment import personal_commitment
 from hub.privacy.keyfile import MasterKeys, generate_master_keys, write_master_keys
-from hub.privacy.resources import MASTER_KEYS
 from hub.sdk.client import HubClient
 from hub.settings import Settings
+from hub.vault.resources import MASTER_KEYS
 from tests.conftest import EXAMPLES, example
 
 PERSONAL: dict[str, Any] = json.loads((EXAMPLES / "personal.json").read_text(encoding="utf-8"))

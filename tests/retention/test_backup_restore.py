@@ -18,10 +18,10 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from hub.audit.resources import AUDIT_LOG
 from hub.privacy.envelope import DecryptionFailed
 from hub.privacy.keyfile import generate_master_keys, load_master_keys, master_key_path
 from hub.privacy.sealed import open_personal
+from hub.services.audit_log import AUDIT_LOG
 from hub.settings import Settings
 from hub.store.personal import PersonalStore
 from tests.api._lifecycle import Cast, new_complaint_id, prepare

@@ -12,9 +12,9 @@ import pytest
 from aiohttp import web
 
 from hub.privacy.keyfile import MasterKeys, load_master_keys, write_master_keys
-from hub.privacy.resources import MASTER_KEYS, PERSONAL_REWRAP
 from hub.sdk.client import HubClient
 from hub.supervisor import SUPERVISOR
+from hub.vault.resources import MASTER_KEYS, PERSONAL_REWRAP
 from tests.api._lifecycle import Cast, new_complaint_id, prepare
 from tests.conftest import EXAMPLES
 

@@ -14,8 +14,8 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from hub.audit.resources import AUDIT_LOG
 from hub.crypto.jcs import canonical_json, sha256_hex
+from hub.services.audit_log import AUDIT_LOG
 from hub.settings import Settings
 from hub.store.resources import POOL
 from hub.store.retention import RetentionStore

@@ -27,7 +27,7 @@ import structlog
 
 from hub.crypto import webhook_signing as signing
 from hub.domain.case_state import chain_from_state
-from hub.domain.roles import Actor
+from hub.domain.roles import Actor, actor_of
 from hub.domain.visibility import may_read_chain
 from hub.feeds.webhooks import payload
 from hub.feeds.webhooks.backoff import retry_delay_s
@@ -43,7 +43,6 @@ from hub.feeds.webhooks.guard import (
 from hub.feeds.webhooks.sealing import SecretUnavailable, open_secret
 from hub.metrics.instruments import webhook_delivered, webhook_failed
 from hub.privacy.keyfile import MasterKeys
-from hub.services.decisions import actor_of
 from hub.store.feed import FeedItem
 from hub.store.participants import Participant
 from hub.store.subscriptions import LEASE, Leased, Subscription, SubscriptionStore

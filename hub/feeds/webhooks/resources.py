@@ -15,12 +15,12 @@ from hub.feeds.resources import FEEDS
 from hub.feeds.webhooks import payload
 from hub.feeds.webhooks.delivery import Guard, WebhookWorker
 from hub.feeds.webhooks.guard import Resolver, own_addresses, system_resolver
-from hub.privacy.resources import MASTER_KEYS
 from hub.settings import SETTINGS
 from hub.store.resources import POOL
 from hub.store.subscriptions import SubscriptionStore
 from hub.supervisor import SUPERVISOR
 from hub.trust.resources import HUB_SIGNER
+from hub.vault.resources import MASTER_KEYS
 
 # Idle polling, for retries coming due and leases expiring; a new event, a replay or a new
 # subscription wakes the worker at once.

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.ops_page.resources import on_response_prepare, ops_ctx
-from hub.ops_page.views import add_routes
+from hub.ops.page.resources import on_response_prepare, ops_ctx
+from hub.ops.page.views import add_routes
 
 
 def setup_ops_page(app: web.Application) -> None:

@@ -107,7 +107,7 @@ class KeySource(Protocol):
 class EvidenceRewrap:
     """After a master-key rotation, re-seal native evidence still under older versions.
 
-    Like the personal parts' re-sealer (hub.privacy.rewrap): every hub runs it, batches skip rows
+    Like the personal parts' re-sealer (hub.vault.rewrap): every hub runs it, batches skip rows
     another hub holds, and whatever is left is found again on the next pass.
     """
 

@@ -14,8 +14,8 @@ import hmac
 from aiohttp import web
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from hub.metrics.exposition import scrape
-from hub.metrics.resources import METRICS
+from hub.ops.metrics.exposition import scrape
+from hub.ops.metrics.resources import METRICS
 from hub.problems import NotFound, Unauthorized
 from hub.settings import SETTINGS
 

@@ -18,12 +18,18 @@ from aiohttp.http_exceptions import HttpProcessingError
 from hub.clock import clock_of
 from hub.feeds.webhooks.resources import WEBHOOK_WORKER
 from hub.http.query import PARTICIPANT_ID, PLATFORM, SUBSCRIPTION_ID, path_param
-from hub.ops_page import render
-from hub.ops_page.auth import COOKIE, COOKIE_PATH, Authenticated, check_csrf
-from hub.ops_page.resources import OPERATOR_AUTH, OPS_STORE, OVERVIEW, SYNC_TARGETS
+from hub.ops.page import render
+from hub.ops.page.auth import COOKIE, COOKIE_PATH, Authenticated, check_csrf
+from hub.ops.page.resources import (
+    ENDPOINTS,
+    OPERATOR_AUTH,
+    OVERVIEW,
+    SYNC_STATE,
+    SYNC_TARGETS,
+)
 from hub.problems import BadRequest, NotFound, Unauthorized
 
-log = structlog.get_logger("hub.ops_page")
+log = structlog.get_logger("hub.ops.page")
 
 HTML = "text/html"
 _NEXT = re.compile(r"^/ops(/[A-Za-z0-9._:~%-]+)*$")
@@ -114,7 +120,7 @@ async def get_static(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in _STATIC:
         raise NotFound(f"no resource at {request.path}")
-    text = resources.files("hub.ops_page").joinpath("static", name).read_text(encoding="utf-8")
+    text = resources.files("hub.ops.page").joinpath("static", name).read_text(encoding="utf-8")
     return web.Response(text=text, content_type=_STATIC[name], charset="utf-8")
 
 
@@ -168,9 +174,9 @@ async def post_logout(request: web.Request) -> web.Response:
 async def post_enable_endpoint(request: web.Request) -> web.Response:
     found, back, _ = await _action(request)
     subscription_id = path_param(request, "subscription_id", SUBSCRIPTION_ID, "webhook endpoint")
-    store = request.app[OPS_STORE]
-    if not await store.reenable_endpoint(subscription_id):
-        if not await store.endpoint_exists(subscription_id):
+    endpoints = request.app[ENDPOINTS]
+    if not await endpoints.reenable(subscription_id):
+        if not await endpoints.exists(subscription_id):
             raise NotFound(f"no webhook endpoint {subscription_id}")
         raise BadRequest(f"webhook endpoint {subscription_id} is not disabled")
     log.info("ops_endpoint_enabled", operator=found.operator, subscription=subscription_id)
@@ -185,9 +191,9 @@ async def post_replay_endpoint(request: web.Request) -> web.Response:
     if not after_text.isdigit() or len(after_text) > 18:
         raise BadRequest("after is the feed position to replay after, a whole number")
     after = int(after_text)
-    store = request.app[OPS_STORE]
-    if not await store.replay_endpoint(subscription_id, after):
-        if not await store.endpoint_exists(subscription_id):
+    endpoints = request.app[ENDPOINTS]
+    if not await endpoints.replay_after(subscription_id, after):
+        if not await endpoints.exists(subscription_id):
             raise NotFound(f"no webhook endpoint {subscription_id}")
         raise BadRequest(f"position {after} is beyond the feed's head")
     log.info(
@@ -204,7 +210,7 @@ async def post_sync(request: web.Request) -> web.Response:
     if platform not in request.app[SYNC_TARGETS]:
         raise NotFound(f"{platform} is not polled by this hub (platforms.json)")
     paused = verb == "pause"
-    await request.app[OPS_STORE].set_sync_paused(platform, paused, clock_of(request.app)())
+    await request.app[SYNC_STATE].set_paused(platform, paused, clock_of(request.app)())
     log.info(
         "ops_sync_paused" if paused else "ops_sync_resumed",
         operator=found.operator,

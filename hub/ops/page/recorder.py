@@ -21,7 +21,7 @@ from hub.http.keys import ACTOR
 from hub.problems import CONTENT_TYPE, PROBLEM_BASE
 from hub.store.ops import Activity, OpsStore, Reject
 
-log = structlog.get_logger("hub.ops_page")
+log = structlog.get_logger("hub.ops.page")
 
 # Beyond this many unwritten rejects (a flood, or the database away) the rest are dropped and
 # counted in the log: the page needs a sample of what is refused, not every copy of a flood.

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from hub.metrics.database import DatabaseGauges
 from hub.metrics.multiprocess import directory, mark_dead
 from hub.metrics.process import ProcessSampler
+from hub.ops.metrics.database import DatabaseGauges
 from hub.store.resources import POOL
 from hub.supervisor import SUPERVISOR
 

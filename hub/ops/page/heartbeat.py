@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from hub.ops_page.recorder import safe_detail
+from hub.ops.page.recorder import safe_detail
 from hub.store.ops import OpsStore
 from hub.supervisor import Supervisor, TaskHealth
 

@@ -9,19 +9,21 @@ import structlog
 from aiohttp import web
 
 from hub.clock import clock_of
-from hub.ops_page.auth import OperatorAuth
-from hub.ops_page.heartbeat import Heartbeat
-from hub.ops_page.overview import DEADLINES_REFRESH_S, Overview
-from hub.ops_page.recorder import RequestRecorder
+from hub.ops.page.auth import OperatorAuth
+from hub.ops.page.heartbeat import Heartbeat
+from hub.ops.page.overview import DEADLINES_REFRESH_S, Overview
+from hub.ops.page.recorder import RequestRecorder
 from hub.platforms.sync.config import SyncTarget, load_targets
 from hub.settings import SETTINGS
 from hub.store.operators import OperatorStore
 from hub.store.ops import OpsStore
 from hub.store.resources import POOL
+from hub.store.subscriptions import SubscriptionStore
+from hub.store.sync_state import SyncStateStore
 from hub.store.unmapped import UnmappedCodeStore
 from hub.supervisor import SUPERVISOR, worker_identity
 
-log = structlog.get_logger("hub.ops_page")
+log = structlog.get_logger("hub.ops.page")
 
 OPS_STORE: web.AppKey[OpsStore] = web.AppKey("ops_store")
 OPERATOR_AUTH: web.AppKey[OperatorAuth] = web.AppKey("operator_auth")
@@ -29,6 +31,9 @@ OVERVIEW: web.AppKey[Overview] = web.AppKey("ops_overview")
 REQUEST_RECORDER: web.AppKey[RequestRecorder] = web.AppKey("ops_request_recorder")
 HEARTBEAT: web.AppKey[Heartbeat] = web.AppKey("ops_heartbeat")
 SYNC_TARGETS: web.AppKey[dict[str, SyncTarget]] = web.AppKey("ops_sync_targets")
+# What the operators' actions change: webhook endpoints and the pollers' pause switch.
+ENDPOINTS: web.AppKey[SubscriptionStore] = web.AppKey("ops_endpoints")
+SYNC_STATE: web.AppKey[SyncStateStore] = web.AppKey("ops_sync_state")
 
 RECORDER_FLUSH_S = 1.0
 PURGE_EVERY_S = 60.0
@@ -64,6 +69,8 @@ async def ops_ctx(app: web.Application) -> AsyncIterator[None]:
     app[OPS_STORE] = store = OpsStore(app[POOL])
     app[OPERATOR_AUTH] = OperatorAuth(OperatorStore(app[POOL]), settings, clock)
     app[SYNC_TARGETS] = targets = load_targets(settings.data_dir)
+    app[ENDPOINTS] = SubscriptionStore(app[POOL])
+    app[SYNC_STATE] = SyncStateStore(app[POOL])
     app[OVERVIEW] = Overview(
         store, UnmappedCodeStore(app[POOL]), targets, clock, settings.ops_heartbeat_s
     )

@@ -8,9 +8,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
-from hub.metrics.database import DatabaseGauges, FactsCollector
 from hub.metrics.multiprocess import collect_into, directory
 from hub.metrics.process import ProcessSampler
+from hub.ops.metrics.database import DatabaseGauges, FactsCollector
 
 
 class _ThisProcess(Collector):

@@ -9,14 +9,14 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.privacy.keyfile import MasterKeys, load_master_keys, master_key_path
-from hub.privacy.native_evidence import EvidenceRewrap
-from hub.privacy.rewrap import PersonalRewrap
 from hub.settings import SETTINGS
 from hub.store.evidence import EvidenceSeals
 from hub.store.personal import PersonalStore
 from hub.store.personal_keys import PersonalKeyStore
 from hub.store.resources import POOL
 from hub.supervisor import SUPERVISOR
+from hub.vault.native_evidence import EvidenceRewrap
+from hub.vault.rewrap import PersonalRewrap
 
 _REFRESH_S = 30
 # How often each hub looks for parts still sealed under an older master key version.

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from hub.operators.names import NAME_RULE, is_operator_name
-from hub.operators.passwords import decoy_hash, verify_password
+from hub.ops.operator_names import NAME_RULE, is_operator_name
+from hub.ops.passwords import decoy_hash, verify_password
 from hub.problems import BadRequest, Forbidden, TooManyRequests, Unauthorized
 from hub.settings import Settings
 from hub.store.operators import OperatorSession, OperatorStore

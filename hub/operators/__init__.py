@@ -1,1 +1,0 @@
-"""Operators: the people who watch the hub on /ops and act on it."""
