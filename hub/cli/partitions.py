@@ -4,6 +4,7 @@ arguments and printing; the use case is hub.retention.detach."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -27,8 +28,10 @@ def _month(text: str) -> date:
     return date(parsed.year, parsed.month, 1)
 
 
-def _row(status: MonthStatus, columns: tuple[str, ...]) -> dict[str, Any]:
-    return {column: getattr(status, column) for column in columns}
+def _row(status: MonthStatus, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A month as printed: every field, or only `columns`."""
+    row = dataclasses.asdict(status)
+    return row if columns is None else {column: row[column] for column in columns}
 
 
 def _partitions(args: argparse.Namespace, settings: Settings) -> int:
@@ -45,7 +48,7 @@ def _partitions(args: argparse.Namespace, settings: Settings) -> int:
             reporter.close()
 
     months = run_with_database(settings, work)
-    print_rows([_row(m, _LISTED) for m in months], args.json, _LISTED)
+    print_rows([_row(m) for m in months], args.json, _LISTED)
     if not args.json:
         for month in months:
             if month.why_not and month.state == "attached":
