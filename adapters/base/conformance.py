@@ -237,13 +237,13 @@ def _write(path: Path, value: Any) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     """Regenerate expected fixture files for one built-in adapter."""
-    from adapters.base.registry import builtin_adapters
+    from adapters.base.registry import load_adapters
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--write", metavar="CODE", required=True, help="platform code")
     parser.add_argument("cases", nargs="*", help="fixture cases (default: all)")
     args = parser.parse_args(argv)
-    for path in write_expected(builtin_adapters()[args.write], args.cases or None):
+    for path in write_expected(load_adapters()[args.write], args.cases or None):
         print(path)
 
 

@@ -1,59 +1,55 @@
-"""Find adapters: installed entry points in production, built-in packages for tests and tools."""
+"""Find adapters: every entry point of the `complaint_hub.adapters` group, and nothing else.
+
+The adapters shipped in this repository are entry points of this distribution (setup.cfg), as a
+third party's are of theirs, so there is one list of adapters and the hub, the command line and
+the tests read the same one. A checkout is installed (`pip install -e .`) before it runs.
+"""
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import cast
 
 from adapters.base.contract import Adapter
 
 ENTRY_POINT_GROUP = "complaint_hub.adapters"
 
-# module:factory for every adapter shipped in this repository, mirroring the setup.cfg entry points,
-# so tests run before the package is installed.
-BUILTIN_FACTORIES: tuple[str, ...] = (
-    "adapters.taobao:create",
-    "adapters.jd:create",
-    "adapters.pinduoduo:create",
-    "adapters.douyin:create",
-    "adapters.kuaishou:create",
-    "adapters.canonical:vipshop",
-    "adapters.canonical:suning",
-    "adapters.canonical:meituan",
-    "adapters.canonical:dangdang",
-    "adapters.canonical:xianyu",
-)
+
+@dataclasses.dataclass(frozen=True)
+class RegisteredAdapter:
+    adapter: Adapter
+    # The distribution whose metadata registers the entry point: `complaint-hub` for the adapters
+    # shipped here, the third party's own package name otherwise.
+    distribution: str
 
 
-def load_adapters() -> dict[str, Adapter]:
+def adapter_entry_points() -> list[EntryPoint]:
+    """The installed entry points of the group, by name."""
+    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda entry_point: entry_point.name)
+
+
+def registered_adapters() -> dict[str, RegisteredAdapter]:
     """Instantiate every adapter in the `complaint_hub.adapters` entry-point group, by code.
 
     Raises:
         ValueError: two entry points claim the same platform code, or a factory returns a
         non-adapter.
     """
-    adapters: dict[str, Adapter] = {}
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        _add(adapters, entry_point.load(), entry_point.value)
-    return adapters
+    found: dict[str, RegisteredAdapter] = {}
+    for entry_point in adapter_entry_points():
+        adapter = cast(Callable[[], object], entry_point.load())()
+        if not isinstance(adapter, Adapter):
+            raise ValueError(f"{entry_point.value} did not return an adapter")
+        code = adapter.info.code
+        if code in found:
+            raise ValueError(f"{entry_point.value}: platform code {code!r} is registered twice")
+        distribution = entry_point.dist.name if entry_point.dist is not None else "unknown"
+        found[code] = RegisteredAdapter(adapter, distribution)
+    return found
 
 
-def builtin_adapters() -> dict[str, Adapter]:
-    """Instantiate the adapters shipped in this repository by importing them directly."""
-    adapters: dict[str, Adapter] = {}
-    for target in BUILTIN_FACTORIES:
-        module_name, _, attribute = target.partition(":")
-        _add(adapters, getattr(importlib.import_module(module_name), attribute), target)
-    return adapters
-
-
-def _add(adapters: dict[str, Adapter], factory: object, source: str) -> None:
-    adapter = cast(Callable[[], object], factory)()
-    if not isinstance(adapter, Adapter):
-        raise ValueError(f"{source} did not return an adapter")
-    code = adapter.info.code
-    if code in adapters:
-        raise ValueError(f"{source}: platform code {code!r} is registered twice")
-    adapters[code] = adapter
+def load_adapters() -> dict[str, Adapter]:
+    """Every installed adapter by platform code (`registered_adapters` without their origin)."""
+    return {code: entry.adapter for code, entry in registered_adapters().items()}

@@ -100,7 +100,7 @@ def _adapters_unmapped(args: argparse.Namespace, settings: Settings) -> int:
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     adapters = commands.add_parser("adapters", help="platform adapters")
     group = adapters.add_subparsers(dest="action", required=True, metavar="ACTION")
-    help_text = "list installed adapters: entry points, then the built-in ones"
+    help_text = "list installed adapters (entry points) and the distribution registering each"
     listing = group.add_parser("list", help=help_text, description=help_text)
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     listing.set_defaults(handler=_adapters_list)

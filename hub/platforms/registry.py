@@ -1,4 +1,4 @@
-"""The adapters this hub serves: installed entry points first, the built-in packages otherwise."""
+"""The adapters this hub serves: every installed entry point (adapters.base.registry)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.base.contract import Adapter
-from adapters.base.registry import builtin_adapters, load_adapters
-
-SOURCE_ENTRY_POINT = "entry point"
-SOURCE_BUILTIN = "builtin"
+from adapters.base.registry import registered_adapters
 
 
 @dataclasses.dataclass(frozen=True)
 class InstalledAdapter:
     adapter: Adapter
-    source: str  # SOURCE_ENTRY_POINT or SOURCE_BUILTIN
+    source: str  # the distribution that registers it: complaint-hub for the built-in ones
 
     def describe(self) -> dict[str, Any]:
         info = self.adapter.info
@@ -35,16 +32,13 @@ class InstalledAdapter:
 def installed_adapters() -> dict[str, InstalledAdapter]:
     """Every adapter by platform code.
 
-    A third-party platform is a package registering an entry point in `complaint_hub.adapters`.
-    The built-in adapters fill in the codes no entry point claims, so a checkout that was never
-    pip-installed (development, tests) still serves them.
+    The built-in adapters are entry points in `complaint_hub.adapters` of this distribution; a
+    third-party platform is a package registering one of its own.
     """
     found = {
-        code: InstalledAdapter(adapter, SOURCE_ENTRY_POINT)
-        for code, adapter in load_adapters().items()
+        code: InstalledAdapter(entry.adapter, entry.distribution)
+        for code, entry in registered_adapters().items()
     }
-    for code, adapter in builtin_adapters().items():
-        found.setdefault(code, InstalledAdapter(adapter, SOURCE_BUILTIN))
     return dict(sorted(found.items()))
 
 

@@ -1,13 +1,11 @@
-"""The shared conversions, event ids and registry: exact or refused, never guessed."""
+"""The shared conversions and event ids: exact or refused, never guessed."""
 
 from __future__ import annotations
 
 import pytest
 
 from adapters.base import convert
-from adapters.base.contract import Adapter
 from adapters.base.errors import AdapterError
-from adapters.base.registry import BUILTIN_FACTORIES, builtin_adapters
 
 
 @pytest.mark.parametrize(
@@ -123,10 +121,3 @@ def test_event_id_is_deterministic_and_separates_every_part() -> None:
         changed = list(args)
         changed[index] = changed[index] + "x"
         assert convert.event_id(*changed) != convert.event_id(*args)
-
-
-def test_builtin_adapters_cover_every_factory_and_meet_the_protocol() -> None:
-    adapters = builtin_adapters()
-    assert len(adapters) == len(BUILTIN_FACTORIES)
-    assert all(isinstance(adapter, Adapter) for adapter in adapters.values())
-    assert all(code == adapter.info.code for code, adapter in adapters.items())

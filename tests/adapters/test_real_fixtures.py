@@ -15,9 +15,9 @@ import pytest
 from adapters.base.contract import Adapter
 from adapters.base.errors import AdapterError
 from adapters.base.inspect import records_in
-from adapters.base.registry import builtin_adapters
+from adapters.base.registry import load_adapters
 
-ADAPTERS = builtin_adapters()
+ADAPTERS = load_adapters()
 ROOT = Path(__file__).resolve().parents[2] / "adapters"
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from adapters.base.registry import builtin_adapters
+from adapters.base.registry import load_adapters
 
-ADAPTERS = builtin_adapters()
+ADAPTERS = load_adapters()
 ROOT = Path(__file__).resolve().parents[2] / "adapters"
 
 # platform -> (kind, native id, order id), every id above 2^53 and shaped like the platform's own.

@@ -11,7 +11,9 @@ path, and the hub runs with its working directory elsewhere.
 from __future__ import annotations
 
 import asyncio
+import configparser
 import email
+import json
 import os
 import shutil
 import signal
@@ -214,10 +216,30 @@ def _install(tmp_path: Path) -> tuple[Path, Path, Path]:
     return venv, site_packages, elsewhere
 
 
+def _installed_adapters(venv: Path, cwd: Path) -> dict[str, str]:
+    """`complaint-hub adapters list` in the venv: each platform code and where it came from."""
+    listed = subprocess.run(
+        [str(venv / "bin" / "complaint-hub"), "adapters", "list", "--json"],
+        cwd=cwd,
+        env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {row["code"]: row["source"] for row in json.loads(listed.stdout)}
+
+
 async def test_the_wheel_installed_outside_the_tree_serves_and_accepts_a_signed_event(
     database_url: str, tmp_path: Path
 ) -> None:
     venv, site_packages, elsewhere = await asyncio.to_thread(_install, tmp_path)
+    # Adapters are found through the wheel's entry points alone, one per setup.cfg line.
+    setup = configparser.ConfigParser()
+    setup.read(REPO / "setup.cfg", encoding="utf-8")
+    lines = setup["options.entry_points"]["complaint_hub.adapters"].splitlines()
+    registered = {line.partition("=")[0].strip() for line in lines if "=" in line}
+    installed = await asyncio.to_thread(_installed_adapters, venv, elsewhere)
+    assert installed == dict.fromkeys(sorted(registered), "complaint-hub")
 
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     participants = ParticipantStore(pool)
