@@ -155,7 +155,12 @@ class Settings:
     sse_buffer_bytes: int = 1024 * 1024  # bytes queued for one SSE client before it is dropped
     sse_max_streams_per_participant: int = 16  # open SSE streams and long-polls per participant
     body_read_timeout_s: float = 30.0  # a request body not received in this time is refused, 408
-    max_connections: int = 1000  # open client connections; those beyond get 503 and are closed
+    # open client connections of all the workers of one port; beyond, the oldest connection that
+    # has sent no complete request makes room, else the new one gets 503 (hub/http/admission.py)
+    max_connections: int = 1000
+    max_connections_per_address: int = 256  # open connections from one client address
+    header_timeout_s: float = 10.0  # a new connection's request line and headers, or it closes
+    keepalive_timeout_s: float = 75.0  # an idle keep-alive connection (proxies keep 60-75 s)
     # Requests per second and burst per role, at the edge after authentication (429 beyond);
     # generous, so only a runaway client meets them. Roles not named use the "default" entry.
     rate_limits: tuple[tuple[str, float, int], ...] = (
@@ -230,6 +235,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SSE_MAX_STREAMS_PER_PARTICIPANT": ("sse_max_streams_per_participant", _positive_int),
     "BODY_READ_TIMEOUT_S": ("body_read_timeout_s", _positive_float),
     "MAX_CONNECTIONS": ("max_connections", _positive_int),
+    "MAX_CONNECTIONS_PER_ADDRESS": ("max_connections_per_address", _positive_int),
+    "HEADER_TIMEOUT_S": ("header_timeout_s", _positive_float),
+    "KEEPALIVE_TIMEOUT_S": ("keepalive_timeout_s", _positive_float),
     "RATE_LIMITS": ("rate_limits", _rate_limits),
     "PENDING_CASES": ("pending_cases", _pending_cases),
     "STATS_SUPPRESSION_THRESHOLD": ("stats_suppression_threshold", _positive_int),

@@ -1,76 +1,27 @@
-"""The listening socket: the app behind a cap on open connections.
+"""The listening socket: the app behind the admission of connections (hub/http/admission.py).
 
-aiohttp accepts every connection the kernel hands it and keeps each until its client lets go, so
-two thousand stalled uploads hold two thousand descriptors and starve everyone else. Here each
-connection beyond `max_connections` gets a one-line 503 and is closed at once, before any of its
-bytes are read; the connections already open (a monitor's keep-alive /healthz among them) are
-served as before. A connection that never completes a request is closed after the keep-alive
-timeout, and a body that stalls after the body read timeout (hub/http/body.py), so the slots
-come back.
+Connections beyond the cap, beyond one address's share, or silent past the header timeout are
+dealt with there, before any of their bytes are read; the connections already serving requests
+(a monitor's keep-alive /healthz among them) are served as before. An idle keep-alive connection
+is closed after `keepalive_timeout_s`, and a body that stalls after the body read timeout
+(hub/http/body.py), so the slots come back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 
 import structlog
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
 
+from hub.http.admission import Admission, OpenConnections
+from hub.metrics.multiprocess import directory
 from hub.settings import Settings
 
 log = structlog.get_logger("hub.http.server")
-
-# Idle keep-alive connections, and connections that never send a complete request, are closed
-# after this long (aiohttp's default is an hour). Proxies commonly keep idle upstreams 60-75 s.
-KEEPALIVE_TIMEOUT_S = 75.0
-_OVER_CAPACITY_BODY = (
-    b'{"type":"https://complaint-hub.org/problems/service-unavailable",'
-    b'"title":"Service unavailable","status":503,'
-    b'"detail":"the hub holds its maximum of open connections; retry shortly"}'
-)
-_OVER_CAPACITY = (
-    b"HTTP/1.1 503 Service Unavailable\r\n"
-    b"Content-Type: application/problem+json\r\n"
-    b"Retry-After: 1\r\n"
-    b"Connection: close\r\n"
-    b"Content-Length: %d\r\n"
-    b"\r\n%s" % (len(_OVER_CAPACITY_BODY), _OVER_CAPACITY_BODY)
-)
-
-
-class _Refused(asyncio.Protocol):
-    """A connection beyond the cap: told 503 and closed, its request never read."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if isinstance(transport, asyncio.WriteTransport):
-            transport.write(_OVER_CAPACITY)
-        transport.close()
-
-
-class ConnectionCap:
-    """The protocol factory for the listening socket: aiohttp's, up to `limit` connections."""
-
-    def __init__(self, server: web.Server, limit: int) -> None:
-        self._server = server
-        self._limit = limit
-        self.refused_total = 0
-
-    def __call__(self) -> asyncio.Protocol:
-        if len(self._server.connections) >= self._limit:
-            self.refused_total += 1
-            # Counted, and logged once per power of two: a flood must not become a log flood.
-            if self.refused_total & (self.refused_total - 1) == 0:
-                log.warning(
-                    "connections_refused_over_cap",
-                    limit=self._limit,
-                    refused_total=self.refused_total,
-                )
-            return _Refused()
-        handler: RequestHandler = self._server()
-        return handler
 
 
 class Listener:
@@ -85,7 +36,7 @@ class Listener:
         self._runner = web.AppRunner(
             app,
             access_log=None,
-            keepalive_timeout=KEEPALIVE_TIMEOUT_S,
+            keepalive_timeout=settings.keepalive_timeout_s,
             # A response sent before its request's body was read to the end (refused unsigned,
             # unknown key, body timeout) closes the connection at once; aiohttp would otherwise
             # read and discard the rest of the upload for up to 10 s, holding the slot.
@@ -93,7 +44,7 @@ class Listener:
             shutdown_timeout=settings.shutdown_timeout_s,
         )
         self._listening: asyncio.Server | None = None
-        self.cap: ConnectionCap | None = None
+        self.admission: Admission | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Listen; returns the port (the one chosen when `port` is 0)."""
@@ -101,10 +52,16 @@ class Listener:
         server = self._runner.server
         if server is None:  # setup() always makes one; the type allows None before it
             raise RuntimeError("the app runner made no server")
-        self.cap = ConnectionCap(server, self._settings.max_connections)
+        self.admission = Admission(
+            server,
+            OpenConnections.from_environment(os.environ, directory()),
+            limit=self._settings.max_connections,
+            per_address=self._settings.max_connections_per_address,
+            header_timeout_s=self._settings.header_timeout_s,
+        )
         loop = asyncio.get_running_loop()
         self._listening = await loop.create_server(
-            self.cap,
+            self.admission,
             host,
             port,
             reuse_address=True,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from hub.http.admission import SLOT_VARIABLE
 from hub.metrics.multiprocess import VARIABLE as METRICS_DIR_VARIABLE
 from hub.metrics.multiprocess import forget_worker
 from hub.settings import PREFIX, Settings
@@ -81,7 +82,9 @@ class WorkerPool:
         self.restarts = 0
 
     def _start(self, number: int) -> _Worker:
-        process = subprocess.Popen(self._command, env=self._env, preexec_fn=_die_with_parent)
+        # Each worker counts its open connections in its own slot (hub/http/admission.py).
+        env = {**self._env, SLOT_VARIABLE: f"{number}/{self._count}"}
+        process = subprocess.Popen(self._command, env=env, preexec_fn=_die_with_parent)
         return _Worker(number, process, time.monotonic())
 
     def start(self, first_listening: Callable[[], bool], timeout_s: float = 120) -> None:
