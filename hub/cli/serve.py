@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import os
+import sys
 from collections.abc import Callable
 
 from hub import __version__
@@ -31,6 +32,17 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         "embedded PostgreSQL in " + str(settings.data_dir) if settings.embedded else "PostgreSQL"
     )
     workers = max(1, int(getattr(args, "workers", 1) or 1))
+    reuse_port = bool(getattr(args, "reuse_port", False))
+    if not reuse_port:  # a worker shares the port its parent checked and holds
+        from hub.http.workers import port_in_use
+
+        if port_in_use(settings.host, settings.port):
+            print(
+                f"complaint-hub: serve: port {settings.port} on {settings.host} is already in use"
+                " (another hub or another process); stop it, or set COMPLAINT_HUB_PORT",
+                file=sys.stderr,
+            )
+            return 2
     if workers > 1:
         from hub.http.workers import run_workers
         from hub.store.embedded import start_embedded
@@ -43,7 +55,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
             )
 
         return run_workers(settings, workers, announce=announce, start_embedded=start_embedded)
-    return _serve_here(settings, database, reuse_port=bool(getattr(args, "reuse_port", False)))
+    return _serve_here(settings, database, reuse_port=reuse_port)
 
 
 def _serve_here(settings: Settings, database: str, *, reuse_port: bool) -> int:

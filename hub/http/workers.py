@@ -52,6 +52,23 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether some socket is bound to host:port already: a hub (alone or with its workers) or
+    any other process. The probe binds without SO_REUSEPORT, which a port another process holds
+    refuses even when that process set it, so a second hub cannot quietly share the first's
+    port and split its traffic. Port 0 (any free port) is never in use."""
+    if port == 0:
+        return False
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no owner
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def reserve_port(host: str, port: int) -> socket.socket:
     """A bound, never listening socket with SO_REUSEPORT: fixes the port (a free one for 0) for
     the workers to share, and receives no connection itself."""
