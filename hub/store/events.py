@@ -7,6 +7,9 @@ about one group. Inside a group every item is decided on its own, so one conflic
 alone, and a value the database refuses fails only the item that holds it. The order of locks is
 the same in every process (case and event-id advisory locks sorted by key, then the feed counter
 row), so two processes appending to crossed sets of cases never deadlock.
+
+Batches (hub.store.batches) are decided and written by the same code in a transaction of their
+own: `decide_txn` locks, reads and decides the items, and `Appender` writes the accepted ones.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ import asyncio
 import collections
 import dataclasses
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import asyncpg
 import orjson
@@ -152,7 +155,7 @@ def _fail(item: _Item, error: Exception) -> None:
         item.future.set_exception(error)
 
 
-def same_event_or_conflict(stored: Appended, event: PendingEvent) -> Appended | Exception:
+def same_event_or_conflict(stored: Appended, event: PendingEvent) -> Appended | Problem:
     """The stored event again (a retry), or the conflict of an id already taken.
 
     A duplicate is only the same actor sending the same complaint's event with the same canonical
@@ -241,7 +244,7 @@ class EventStore:
         self._supervisor: Supervisor | None = None
         self._writer_name = "group-commit"
         self._closing = False
-        self._leaf_log = LeafLog()
+        self._appender = Appender()
 
     async def start(self, supervisor: Supervisor, *, name: str = "group-commit") -> None:
         """Run the writer under `supervisor`: a crash restarts it and is reported."""
@@ -428,132 +431,41 @@ class EventStore:
 
     async def _try_group(self, group: list[_Item]) -> list[Appended | Exception]:
         accepted_at = self._clock()
-        order = _commit_order(group)
-        complaint_ids = sorted({item.event.complaint_id for item in group})
-        event_ids = sorted({item.event.event_id for item in group})
-        keys = sorted(
-            {lock_key("case", c) for c in complaint_ids} | {lock_key("event", e) for e in event_ids}
-        )
+        events = [item.event for item in group]
         outcomes: list[Appended | Exception | None] = [None] * len(group)
         async with self._pool.acquire() as conn, conn.transaction():
-            # Rows are locked in array order, the same sorted order in every process.
-            await conn.execute(
-                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys
+            decided = await decide_txn(
+                conn, events, [item.check for item in group], _commit_order(group), accepted_at
             )
-            cases = await cases_txn(conn, complaint_ids)
-            stored = await stored_txn(conn, event_ids)
-            accepted: list[tuple[int, Decision]] = []
-            first_in_group: dict[str, int] = {}
-            for index in order:
-                event = group[index].event
-                if event.event_id in stored:
-                    outcomes[index] = same_event_or_conflict(stored[event.event_id], event)
-                    continue
-                if event.event_id in first_in_group:
-                    continue  # resolved below from the first item with this id
-                first_in_group[event.event_id] = index
-                case = cases.get(event.complaint_id)
-                try:
-                    decision = group[index].check(case, event, accepted_at)
-                except Exception as refusal:
-                    outcomes[index] = refusal
-                    continue
-                cases[event.complaint_id] = decision.case
-                accepted.append((index, decision))
-            if accepted:
-                await self._insert_txn(conn, group, accepted, cases, accepted_at, outcomes)
-        for index, item in enumerate(group):
+            for index, answer in decided.answered.items():
+                outcomes[index] = answer
+            if decided.accepted:
+                written = await self._appender.insert_txn(
+                    conn, decided, accepted_at, self._seal_each
+                )
+                for item, appended in zip(decided.accepted, written, strict=True):
+                    outcomes[item.place] = appended
+        for index, event in enumerate(events):
             if outcomes[index] is None:
-                first_index = first_in_group[item.event.event_id]
-                first, sent_first = outcomes[first_index], group[first_index].event
-                if not _same_event(sent_first, item.event):
-                    outcomes[index] = _reused(sent_first, item.event, position=None)
+                first_index = decided.first_index[event.event_id]
+                first, sent_first = outcomes[first_index], events[first_index]
+                if not _same_event(sent_first, event):
+                    outcomes[index] = _reused(sent_first, event, position=None)
                 elif isinstance(first, Appended):
                     outcomes[index] = dataclasses.replace(first, duplicate=True)
                 else:
                     outcomes[index] = first
         return outcomes  # type: ignore[return-value]
 
-    async def _insert_txn(
-        self,
-        conn: Conn,
-        group: list[_Item],
-        accepted: list[tuple[int, Decision]],
-        cases: dict[str, CaseState],
-        accepted_at: datetime,
-        outcomes: list[Appended | Exception | None],
-    ) -> None:
-        # Positions are taken last, just before the inserts; the counter row stays locked until
-        # COMMIT, so positions are dense and a reader never sees a later one commit first.
-        last = await conn.fetchval(
-            "UPDATE feed_counter SET last = last + $1 RETURNING last", len(accepted)
-        )
-        first_position = last - len(accepted) + 1
-        evidences = list(
-            {id(e): e for e in (group[i].event.evidence for i, _ in accepted) if e}.values()
-        )
-        evidence_ids = (
-            dict(
-                zip(
-                    (id(e) for e in evidences),
-                    await insert_evidence_txn(conn, evidences),
-                    strict=True,
-                )
-            )
-            if evidences
-            else {}
-        )
-        columns: dict[str, list[Any]] = {name: [] for name in _INSERT_COLUMNS}
-        last_position: dict[str, int] = {}
-        leaves: list[bytes] = []
-        for offset, (index, decision) in enumerate(accepted):
-            event = group[index].event
-            position = first_position + offset
-            receipt = self._seal(event, position, accepted_at)
-            leaves.append(receipt_leaf(receipt))
-            for name, value in (
-                ("position", position),
-                ("event_id", event.event_id),
-                ("complaint_id", event.complaint_id),
-                ("version", event.version),
-                ("type", event.type),
-                ("actor", event.actor),
-                ("occurred_at", event.occurred_at),
-                ("body", event.body),
-                ("event_sha256", event.event_sha256),
-                ("evidence_id", evidence_ids.get(id(event.evidence))),
-                ("evidence_sha256", event.evidence_sha256),
-                ("flags", orjson.dumps(dict(decision.flags)).decode()),
-                ("receipt", receipt),
-            ):
-                columns[name].append(value)
-            last_position[event.complaint_id] = position
-            outcomes[index] = Appended(
-                event.event_id,
-                event.complaint_id,
-                event.version,
-                position,
-                accepted_at,
-                event.actor,
-                event.event_sha256,
-                receipt,
-            )
-        inserted = await conn.fetchval(_INSERT_EVENTS, *columns.values(), accepted_at)
-        if inserted != len(accepted):
-            # The advisory locks make this impossible; if it happens, store nothing.
-            raise asyncpg.SerializationError("event insert conflicted despite locks")
-        # The audit log's leaves (leaf_index = position - 1), in order under the counter lock.
-        await self._leaf_log.append_txn(conn, first_position - 1, leaves)
-        await upsert_cases_txn(conn, cases, last_position, accepted_at)
-        native_states = [
-            (native, group[i].event.complaint_id)
-            for i, _ in accepted
-            if (native := group[i].event.native_state) is not None
+    def _seal_each(
+        self, events: Sequence[PendingEvent], first_position: int, accepted_at: datetime
+    ) -> tuple[list[bytes], list[str]]:
+        """One receipt per event, each its own JWS; its leaf is the payload that JWS signs."""
+        receipts = [
+            self._seal(event, first_position + offset, accepted_at)
+            for offset, event in enumerate(events)
         ]
-        if native_states:
-            await upsert_native_txn(conn, native_states, accepted_at)
-        # Delivered at COMMIT, carrying the highest position now visible.
-        await conn.execute("SELECT pg_notify($1, $2)", FEED_CHANNEL, str(last))
+        return [receipt_leaf(receipt) for receipt in receipts], receipts
 
     async def get_by_event_id(self, event_id: str) -> Appended | None:
         """The stored event under this id, None when there is none (or its month is archived)."""
@@ -573,7 +485,194 @@ class EventStore:
         )
 
 
-_INSERT_COLUMNS = (
+class Accepted(NamedTuple):
+    """An item its check accepted, and what was decided."""
+
+    place: int  # its index among the caller's items
+    event: PendingEvent
+    decision: Decision
+
+
+@dataclasses.dataclass(frozen=True)
+class Decided:
+    """What one transaction decided of its items, before anything is written."""
+
+    cases: dict[str, CaseState]  # each case the items name, as the accepted ones left it
+    accepted: list[Accepted]  # in the order decided, which is the order of their positions
+    answered: dict[int, Appended | Exception]  # by index: stored ids again, and refusals
+    first_index: dict[str, int]  # each event id decided, and the index of its first item
+
+
+async def decide_txn(
+    conn: Conn,
+    events: Sequence[PendingEvent],
+    checks: Sequence[Check],
+    order: Iterable[int],
+    accepted_at: datetime,
+    *,
+    refusal: type[Exception] = Exception,
+    slice_items: int = 0,
+) -> Decided:
+    """Lock, read and decide `events` inside the caller's transaction, each item on its own.
+
+    Advisory locks on every case and event id are taken sorted by key (and, in
+    `Appender.insert_txn`, the feed counter row after them): the same order in every process,
+    so two transactions appending to crossed sets of cases never deadlock. Items are decided in
+    `order`, each against its case as the items before it left it, by its own check: an id
+    already stored is answered from the store, an item whose check raises `refusal` is refused
+    alone, and an id met a second time is left to the caller, whose rule says what a repeat is.
+    Every `slice_items` items (0: never) the loop yields, so the process's other requests go on.
+    """
+    complaint_ids = sorted({event.complaint_id for event in events})
+    event_ids = sorted({event.event_id for event in events})
+    keys = sorted(
+        {lock_key("case", c) for c in complaint_ids} | {lock_key("event", e) for e in event_ids}
+    )
+    # Rows are locked in array order, the same sorted order in every process.
+    await conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys)
+    cases = await cases_txn(conn, complaint_ids)
+    stored = await stored_txn(conn, event_ids)
+    accepted: list[Accepted] = []
+    answered: dict[int, Appended | Exception] = {}
+    first_index: dict[str, int] = {}
+    for count, index in enumerate(order):
+        if slice_items and count and count % slice_items == 0:
+            await asyncio.sleep(0)
+        event = events[index]
+        if event.event_id in stored:
+            answered[index] = same_event_or_conflict(stored[event.event_id], event)
+            continue
+        if event.event_id in first_index:
+            continue  # a repeat: the caller answers it from the first item with this id
+        first_index[event.event_id] = index
+        try:
+            decision = checks[index](cases.get(event.complaint_id), event, accepted_at)
+        except refusal as refused:
+            answered[index] = refused
+            continue
+        cases[event.complaint_id] = decision.case
+        accepted.append(Accepted(index, event, decision))
+    return Decided(cases, accepted, answered, first_index)
+
+
+class SealItems(Protocol):
+    """Signs the accepted items once their positions are known: each one's audit leaf and
+    receipt, in order (one JWS per event in group commit, one over a batch's Merkle root)."""
+
+    def __call__(
+        self, events: Sequence[PendingEvent], first_position: int, accepted_at: datetime
+    ) -> tuple[list[bytes], list[str]]: ...
+
+
+class Appender:
+    """The one write path of accepted items, for group commit and batches alike.
+
+    Inside the caller's transaction, after `decide_txn`: dense positions from the feed counter
+    row, each evidence once, the receipts, the events' rows, their audit leaves, the cases'
+    snapshots and native states, and a notification delivered at COMMIT.
+    """
+
+    def __init__(self) -> None:
+        self._leaf_log = LeafLog()
+
+    async def insert_txn(
+        self,
+        conn: Conn,
+        decided: Decided,
+        accepted_at: datetime,
+        seal: SealItems,
+        *,
+        copy: bool = False,
+    ) -> list[Appended]:
+        """Write `decided.accepted`; returns each one's verdict, in the same order.
+
+        `copy`: the rows go in by COPY, which is faster for many rows but costs a round trip more
+        than the one INSERT (a batch's choice; group commit's groups are mostly small).
+        """
+        accepted = decided.accepted
+        # Positions are taken last, just before the inserts; the counter row stays locked until
+        # COMMIT, so positions are dense and a reader never sees a later one commit first.
+        last = await conn.fetchval(
+            "UPDATE feed_counter SET last = last + $1 RETURNING last", len(accepted)
+        )
+        first_position = last - len(accepted) + 1
+        events = [item.event for item in accepted]
+        evidence_ids = await _evidence_ids_txn(conn, events)
+        leaves, receipts = seal(events, first_position, accepted_at)
+        rows = [
+            (
+                first_position + offset,
+                event.event_id,
+                event.complaint_id,
+                event.version,
+                event.type,
+                event.actor,
+                event.occurred_at,
+                accepted_at,
+                event.body,
+                event.event_sha256,
+                evidence_ids.get(id(event.evidence)),
+                event.evidence_sha256,
+                orjson.dumps(dict(decision.flags)).decode(),
+                receipt,
+            )
+            for offset, ((_, event, decision), receipt) in enumerate(
+                zip(accepted, receipts, strict=True)
+            )
+        ]
+        if copy:
+            # The advisory locks and the look-up of stored ids rule out every conflict, so COPY
+            # (which has no ON CONFLICT) is safe; a violation would roll everything back.
+            await conn.copy_records_to_table("events", records=rows, columns=EVENT_COLUMNS)
+        else:
+            columns: list[object] = list(zip(*rows, strict=True))
+            columns[_ACCEPTED_AT] = accepted_at  # one value for every row
+            inserted = await conn.fetchval(_INSERT_EVENTS, *columns)
+            if inserted != len(rows):
+                # The advisory locks make this impossible; if it happens, store nothing.
+                raise asyncpg.SerializationError("event insert conflicted despite locks")
+        # The audit log's leaves (leaf_index = position - 1), in order under the counter lock.
+        await self._leaf_log.append_txn(conn, first_position - 1, leaves)
+        last_position = {event.complaint_id: first_position + i for i, event in enumerate(events)}
+        await upsert_cases_txn(conn, decided.cases, last_position, accepted_at)
+        native_states = [
+            (event.native_state, event.complaint_id)
+            for event in events
+            if event.native_state is not None
+        ]
+        if native_states:
+            await upsert_native_txn(conn, native_states, accepted_at)
+        # Delivered at COMMIT, carrying the highest position now visible.
+        await conn.execute("SELECT pg_notify($1, $2)", FEED_CHANNEL, str(last))
+        return [
+            Appended(
+                event.event_id,
+                event.complaint_id,
+                event.version,
+                first_position + offset,
+                accepted_at,
+                event.actor,
+                event.event_sha256,
+                receipt,
+            )
+            for offset, (event, receipt) in enumerate(zip(events, receipts, strict=True))
+        ]
+
+
+async def _evidence_ids_txn(conn: Conn, events: Sequence[PendingEvent]) -> dict[int, int]:
+    """Each evidence the events hold inserted once (a batch's items share their request's), its
+    row id by the evidence object's id()."""
+    evidences = list({id(e): e for e in (event.evidence for event in events) if e}.values())
+    if not evidences:
+        return {}
+    return dict(
+        zip((id(e) for e in evidences), await insert_evidence_txn(conn, evidences), strict=True)
+    )
+
+
+# The columns of an events row, in the order the write path builds them (the batch benchmark and
+# the partition tests copy rows in this order too).
+EVENT_COLUMNS = [
     "position",
     "event_id",
     "complaint_id",
@@ -581,22 +680,24 @@ _INSERT_COLUMNS = (
     "type",
     "actor",
     "occurred_at",
+    "accepted_at",
     "body",
     "event_sha256",
     "evidence_id",
     "evidence_sha256",
     "flags",
     "receipt",
-)
+]
+_ACCEPTED_AT = EVENT_COLUMNS.index("accepted_at")
 
-_INSERT_EVENTS = """
+# One array per column, but accepted_at one value ($8) for the whole group.
+_INSERT_EVENTS = f"""
 WITH inserted AS (
-    INSERT INTO events (position, event_id, complaint_id, version, type, actor, occurred_at, body,
-                        event_sha256, evidence_id, evidence_sha256, flags, receipt, accepted_at)
-    SELECT p, e, c, v, t, a, o, b, s, ei, es, f::jsonb, r, $14::timestamptz
+    INSERT INTO events ({", ".join(EVENT_COLUMNS)})
+    SELECT p, e, c, v, t, a, o, $8::timestamptz, b, s, ei, es, f::jsonb, r
     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
-                $7::timestamptz[], $8::bytea[], $9::bytea[], $10::bigint[], $11::bytea[],
-                $12::text[], $13::text[]) AS u(p, e, c, v, t, a, o, b, s, ei, es, f, r)
+                $7::timestamptz[], $9::bytea[], $10::bytea[], $11::bigint[], $12::bytea[],
+                $13::text[], $14::text[]) AS u(p, e, c, v, t, a, o, b, s, ei, es, f, r)
     ON CONFLICT DO NOTHING
     RETURNING 1
 )
