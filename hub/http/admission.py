@@ -29,12 +29,11 @@ import mmap
 import os
 import struct
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import cast
 
 import structlog
-from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 log = structlog.get_logger("hub.http.admission")
@@ -236,14 +235,14 @@ class Admission:
 
     def __init__(
         self,
-        server: web.Server,
+        new_handler: Callable[[], RequestHandler],
         counts: OpenConnections,
         *,
         limit: int,
         per_address: int,
         header_timeout_s: float,
     ) -> None:
-        self._server = server
+        self._new_handler = new_handler
         self._counts = counts
         self._limit = limit
         # A worker always has room for its share of the cap, whatever the others hold: it cannot
@@ -273,7 +272,7 @@ class Admission:
             and not self._evict(None)
         ):
             return self._refuse(OVER_CAPACITY, "connections_refused_over_cap")
-        gate = Gate(self, self._server(), address)
+        gate = Gate(self, self._new_handler(), address)
         self._silent[gate] = None
         self._by_address[address] = self._by_address.get(address, 0) + 1
         self._counts.add(1)

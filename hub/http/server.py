@@ -13,11 +13,13 @@ import asyncio
 import contextlib
 import os
 import signal
+from typing import Any
 
 import structlog
 from aiohttp import web
 
 from hub.http.admission import Admission, OpenConnections
+from hub.http.malformed import ProblemRequestHandler
 from hub.metrics.multiprocess import directory
 from hub.settings import Settings
 
@@ -33,15 +35,17 @@ class Listener:
         self._settings = settings
         # One of several worker processes sharing the port (hub/http/workers.py).
         self._reuse_port = reuse_port
-        self._runner = web.AppRunner(
-            app,
-            access_log=None,
-            keepalive_timeout=settings.keepalive_timeout_s,
+        # What every connection's handler is made with (hub/http/malformed.py).
+        self._handler_options: dict[str, Any] = {
+            "access_log": None,
+            "keepalive_timeout": settings.keepalive_timeout_s,
             # A response sent before its request's body was read to the end (refused unsigned,
             # unknown key, body timeout) closes the connection at once; aiohttp would otherwise
             # read and discard the rest of the upload for up to 10 s, holding the slot.
-            lingering_time=0,
-            shutdown_timeout=settings.shutdown_timeout_s,
+            "lingering_time": 0,
+        }
+        self._runner = web.AppRunner(
+            app, shutdown_timeout=settings.shutdown_timeout_s, **self._handler_options
         )
         self._listening: asyncio.Server | None = None
         self.admission: Admission | None = None
@@ -52,14 +56,15 @@ class Listener:
         server = self._runner.server
         if server is None:  # setup() always makes one; the type allows None before it
             raise RuntimeError("the app runner made no server")
+        loop = asyncio.get_running_loop()
+        options = self._handler_options
         self.admission = Admission(
-            server,
+            lambda: ProblemRequestHandler(server, loop=loop, **options),
             OpenConnections.from_environment(os.environ, directory()),
             limit=self._settings.max_connections,
             per_address=self._settings.max_connections_per_address,
             header_timeout_s=self._settings.header_timeout_s,
         )
-        loop = asyncio.get_running_loop()
         self._listening = await loop.create_server(
             self.admission,
             host,
