@@ -29,6 +29,10 @@ log = structlog.get_logger("hub.audit")
 # head is this old), so a witness or client never waits long to see an event covered.
 HEAD_INTERVAL_S = 2.0
 _ON_DEMAND_MIN_S = 1.0
+# A witness dates its cosignature by its own clock as it signs; a time further than this from the
+# hub's clock, either way, is refused. As wide as the window of a request signature's `created`
+# (hub.crypto.httpsig.MAX_SKEW_S): a witness whose clock a request signature tolerates may cosign.
+COSIGNED_AT_WINDOW_S = 300
 
 
 def head_json(head: StoredHead, cosignatures: list[StoredCosignature]) -> dict[str, Any]:
@@ -142,6 +146,18 @@ class AuditLog:
             "consistency_path": [b64(h) for h in path],
         }
 
+    def _check_cosigned_at(self, cosigned_at: int) -> None:
+        """A cosignature's time is the witness's statement of when it checked the head: one far
+        from now, either way, cannot be that."""
+        now_s = int(self._clock().timestamp())
+        if abs(cosigned_at - now_s) > COSIGNED_AT_WINDOW_S:
+            raise InvalidRecord(
+                f"cosigned_at {cosigned_at} is more than {COSIGNED_AT_WINDOW_S} s from the hub's"
+                f" clock ({now_s}): date a cosignature when it is signed",
+                pointer="/cosigned_at",
+                rule="cosigned-at-window",
+            )
+
     async def cosign(
         self, witness: Participant, kid: str, document: Mapping[str, Any]
     ) -> dict[str, Any]:
@@ -156,11 +172,10 @@ class AuditLog:
             cosigned_at = document.get("cosigned_at")
             if not isinstance(cosigned_at, int) or isinstance(cosigned_at, bool):
                 raise HeadInvalid("cosigned_at must be an integer (seconds since the epoch)")
-            if not 0 <= cosigned_at < 2**63:
-                raise HeadInvalid("cosigned_at must be a non-negative integer")
             signature = unb64(document.get("signature"), "signature")
         except HeadInvalid as err:
             raise InvalidRecord(str(err)) from err
+        self._check_cosigned_at(cosigned_at)
         stored = await self.store.head(head.tree_size)
         if stored is None:
             raise NotFound(f"the hub signed no tree head of size {head.tree_size}")
