@@ -14,7 +14,7 @@ import asyncio
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -36,6 +36,7 @@ from tests.chaos._load import (
     tally,
     writer,
 )
+from tests.waiting import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.chaos]
 
@@ -59,16 +60,8 @@ def _assert_nothing_lost(result: Tally) -> None:
     assert result.stored == result.acknowledged, result
 
 
-async def _until(condition: Callable[[], bool], timeout_s: float) -> None:
-    async with asyncio.timeout(timeout_s):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.02)
-
-
 async def _acknowledged_at_least(ledger: Ledger, count: int, timeout_s: float = 60) -> None:
-    await _until(lambda: len(ledger.receipts) >= count, timeout_s)
+    await eventually(lambda: len(ledger.receipts) >= count, timeout_s=timeout_s)
 
 
 def _env(database_url: str, data_dir: Path) -> dict[str, str]:
@@ -182,6 +175,7 @@ async def test_postgres_stopped_and_restarted_under_load_loses_and_duplicates_no
             await _acknowledged_at_least(ledger, BEFORE_FAULT)
             await asyncio.to_thread(_stop, server)
             stopped_at = len(ledger.receipts)
+            # The outage is the fault under test: the writers keep sending through all of it.
             await asyncio.sleep(3)
             during_outage = len(ledger.receipts) - stopped_at
             await asyncio.to_thread(_start, server)
@@ -219,7 +213,7 @@ class HangingReceiver:
         body = await request.read()
         if self.hanging.is_set():
             self.hung += 1
-            await asyncio.sleep(3600)
+            await asyncio.sleep(3600)  # the hang is the fault under test
         self.received.append((request.headers["webhook-id"], orjson.loads(body)))
         return web.Response(status=204)
 
@@ -261,8 +255,9 @@ async def test_a_hanging_webhook_receiver_delays_but_loses_no_delivery(
                 hung = receiver.hung
                 receiver.hanging.clear()
                 # The hub's delivery timeout (10 s) and first backoff (5 s) pass, then all arrive.
-                await _until(
-                    lambda: len({wid for wid, _ in receiver.received}) >= len(ledger.receipts), 90
+                await eventually(
+                    lambda: len({wid for wid, _ in receiver.received}) >= len(ledger.receipts),
+                    timeout_s=90,
                 )
                 result = await tally(database_url, ledger, [client])
     finally:

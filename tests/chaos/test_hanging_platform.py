@@ -24,6 +24,7 @@ from hub.store.participants import Participant
 from hub.supervisor import SUPERVISOR
 from hub.trust.resources import PARTICIPANTS
 from tests.conftest import example
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.chaos
 
@@ -53,12 +54,6 @@ async def sync_state(database_url: str) -> asyncpg.Record | None:
         return row
     finally:
         await conn.close()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 20.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not await check():  # noqa: ASYNC110 (the state is in the database)
-            await asyncio.sleep(0.05)
 
 
 async def test_a_hanging_gateway_delays_only_its_own_poller(
@@ -97,7 +92,7 @@ async def test_a_hanging_gateway_delays_only_its_own_poller(
                 state = await sync_state(database_url)
                 return state is not None and state["consecutive_failures"] >= 2
 
-            await eventually(timing_out)
+            await eventually(timing_out, timeout_s=20)
             # Meanwhile the hub serves everyone else as usual.
             filed = await asyncio.gather(
                 *(
@@ -124,7 +119,7 @@ async def test_a_hanging_gateway_delays_only_its_own_poller(
                     and state["last_success_at"] > released_at
                 )
 
-            await eventually(caught_up)
+            await eventually(caught_up, timeout_s=20)
             with capsys.disabled():
                 print(
                     f"\nchaos hanging platform gateway: sent={FILINGS} acknowledged={len(filed)}"

@@ -12,12 +12,12 @@ import pytest
 from hub.feeds.webhooks.guard import refusal_reason
 from hub.sdk.client import HubClient
 from hub.settings import Settings
+from tests.waiting import eventually
 from tests.webhooks.conftest import (  # the app with an injected resolver, and its clock
     app,
     clock,
     filed,
     subscription_row,
-    wait_for,
 )
 
 __all__ = ["app", "clock"]
@@ -105,7 +105,7 @@ async def test_a_name_rebound_to_6to4_is_refused_at_delivery(
         row = await subscription_row(db, created["id"])
         return bool(row["attempts"] == 1 and row["lease_owner"] is None)
 
-    await wait_for(failed)
+    await eventually(failed)
     row = await subscription_row(db, created["id"])
     assert row["state"] == "retrying"
     assert row["last_status"] is None

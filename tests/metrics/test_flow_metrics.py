@@ -15,7 +15,8 @@ from hub.settings import Settings
 from tests.api._lifecycle import Enrol
 from tests.feeds._sse import sse_frames
 from tests.metrics._scrape import BEARER, TOKEN, value
-from tests.webhooks.conftest import Receiver, filed, wait_for
+from tests.waiting import eventually
+from tests.webhooks.conftest import Receiver, filed
 
 
 @pytest.fixture
@@ -45,11 +46,11 @@ async def test_webhook_deliveries_are_counted_by_outcome_and_endpoint_state(
     before = await _scrape(client)
 
     await bureau.post_event(filed())
-    await wait_for(lambda: len(receiver.received) == 1)
+    await eventually(lambda: len(receiver.received) == 1)
     receiver.mode = "error"
     await bureau.post_event(filed())
-    await wait_for(lambda: receiver.failed_attempts >= 1)
-    await wait_for(
+    await eventually(lambda: receiver.failed_attempts >= 1)
+    await eventually(
         lambda: db.fetchval("SELECT attempts > 0 FROM subscriptions WHERE id = $1", created["id"])
     )
 
@@ -73,7 +74,7 @@ async def test_a_waiting_long_poll_is_a_feed_client_until_it_returns(
     at_rest = value(await _scrape(client), "hub_feed_clients", **kind)
 
     waiting = asyncio.create_task(bureau.get_feed(after=0, wait=30))
-    await wait_for(
+    await eventually(
         lambda: _feed_clients(client, kind, at_rest + 1),
     )
     await bureau.post_event(filed(f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}"))
@@ -100,4 +101,4 @@ async def test_an_open_sse_stream_is_a_feed_client_until_it_closes(
     assert opened.comment == "open"
     assert value(await _scrape(client), "hub_feed_clients", **kind) == at_rest + 1
     await frames.aclose()
-    await wait_for(lambda: _feed_clients(client, kind, at_rest))
+    await eventually(lambda: _feed_clients(client, kind, at_rest))

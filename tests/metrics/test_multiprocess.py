@@ -3,7 +3,6 @@ process that stops takes its live gauges with it (its counters stay in the total
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tests.conftest import example
 from tests.hubproc import hub_process
 from tests.metrics._scrape import BEARER, TOKEN, value
 from tests.metrics.test_metrics_http import check_metrics
+from tests.waiting import eventually
 
 POOL_SIZE = 3
 FILED = 6
@@ -49,14 +49,13 @@ async def _scrape_until(
 ) -> str:
     """Scrape (each time whichever worker the kernel picks) until `name` reads `expected`: each
     worker writes its sampled gauges every few seconds."""
-    deadline = asyncio.get_running_loop().time() + 20
-    while True:
+
+    async def scrape_with_expected_value() -> str:
         text = await _scrape(session, url)
-        if value(text, name, **labels) == expected:
-            return text
-        if asyncio.get_running_loop().time() > deadline:
-            return text
-        await asyncio.sleep(0.5)
+        assert value(text, name, **labels) == expected, (name, labels)
+        return text
+
+    return await eventually(scrape_with_expected_value, timeout_s=20, interval_s=0.2)
 
 
 @pytest.mark.slow

@@ -28,7 +28,8 @@ from hub.trust.resources import PARTICIPANTS
 from tests.ops_page.conftest import OPERATOR, PASSWORD
 from tests.platforms._sync import Clock
 from tests.stats.test_reports_page import ARTEFACTS, CHROMIUM_FLAGS
-from tests.webhooks.conftest import FakeClock, Receiver, filed, subscription_row, wait_for
+from tests.waiting import eventually
+from tests.webhooks.conftest import FakeClock, Receiver, filed, subscription_row
 
 PDD = "platform.pinduoduo"
 PDD_KID = "pdd-gateway-2026"
@@ -106,11 +107,11 @@ async def _disabled_endpoint(
     receiver.mode = "error"
     await bureau.post_event(filed(platform="pinduoduo"))
     for attempt in range(1, 13):
-        await wait_for(_attempts_at_least(db, subscription_id, attempt))
+        await eventually(_attempts_at_least(db, subscription_id, attempt))
         row = await subscription_row(db, subscription_id)
         if row["next_attempt_at"] is not None:
             webhook_clock.set(row["next_attempt_at"])
-    await wait_for(_state_is(db, subscription_id, "disabled"))
+    await eventually(_state_is(db, subscription_id, "disabled"))
     return subscription_id
 
 
@@ -190,6 +191,6 @@ async def test_an_operator_sees_a_failing_platform_and_re_enables_its_webhook_in
             await browser.close()
 
     assert not [text for text in refused if "Content Security Policy" in text]
-    await wait_for(lambda: len(receiver.received) == 1)  # delivery resumed where it stood
-    await wait_for(_state_is(db, subscription_id, "active"))
+    await eventually(lambda: len(receiver.received) == 1)  # delivery resumed where it stood
+    await eventually(_state_is(db, subscription_id, "active"))
     assert (ARTEFACTS / "ops-failing-platform.png").stat().st_size > 10_000

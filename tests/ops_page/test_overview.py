@@ -13,7 +13,7 @@ from hub.ops.page.heartbeat import Heartbeat
 from hub.ops.page.overview import _breached_for, _status, _timeliness, shown_url
 from hub.store.ops import DeadlineCount
 from hub.supervisor import Supervisor
-from tests.webhooks.conftest import wait_for
+from tests.waiting import eventually
 
 COUNTS = [
     DeadlineCount("taobao", "bureau.hz", "odr_negotiation", True, 2),
@@ -111,9 +111,9 @@ async def test_a_task_that_keeps_failing_is_reported_failing_since_it_first_fail
     heartbeat = Heartbeat("host:1:abc", supervisor, store=None, clock=lambda: now[0])  # type: ignore[arg-type]
     supervisor.run("pull-sync:jd", work)
     try:
-        await wait_for(lambda: supervisor.health()[0].consecutive_failures >= 1)
+        await eventually(lambda: supervisor.health()[0].consecutive_failures >= 1)
         assert heartbeat.tasks()[0]["state"] in ("restarting", "failing")
-        await wait_for(lambda: supervisor.health()[0].failing)
+        await eventually(lambda: supervisor.health()[0].failing)
         now[0] += timedelta(seconds=10)
         (task,) = heartbeat.tasks()
         assert (task["name"], task["state"]) == ("pull-sync:jd", "failing")

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
 from hub.supervisor import FAILING_AFTER, Supervisor
-
-
-async def wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    """Poll: the supervisor offers no event to wait on, by design (it only reports)."""
-    async with asyncio.timeout(timeout_s):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+from tests.waiting import eventually
 
 
 async def test_a_task_that_raises_is_restarted_reported_and_then_counted_recovered() -> None:
@@ -37,7 +30,7 @@ async def test_a_task_that_raises_is_restarted_reported_and_then_counted_recover
         assert health.restarts == FAILING_AFTER
         assert health.failing
         assert health.last_error == f"RuntimeError('crash {FAILING_AFTER}')"
-        await wait_for(lambda: not supervisor.failing())
+        await eventually(lambda: not supervisor.failing())
     finally:
         await supervisor.close()
     assert supervisor.health() == []
@@ -53,7 +46,7 @@ async def test_a_loop_that_returns_is_restarted_too() -> None:
 
     supervisor.run("returns", returns_at_once)
     try:
-        await wait_for(lambda: runs >= 3)
+        await eventually(lambda: runs >= 3)
         assert "returned" in (supervisor.health()[0].last_error or "")
     finally:
         await supervisor.close()
@@ -71,9 +64,9 @@ async def test_a_periodic_job_that_fails_keeps_its_schedule_and_recovers() -> No
 
     supervisor.every("job", 0.01, fails_four_times, describe=lambda err: type(err).__name__)
     try:
-        await wait_for(lambda: calls >= FAILING_AFTER and bool(supervisor.failing()))
+        await eventually(lambda: calls >= FAILING_AFTER and bool(supervisor.failing()))
         assert supervisor.failing()[0].last_error == "OSError"
-        await wait_for(lambda: calls > 5)
+        await eventually(lambda: calls > 5)
         assert supervisor.failing() == []
     finally:
         await supervisor.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -61,7 +61,7 @@ class Receiver:
             return web.Response(status=500, text="receiver is down: internal detail")
         if self.mode == "slow":
             self.failed_attempts += 1
-            await asyncio.sleep(30)
+            await asyncio.sleep(30)  # the stall is the point: the worker's timeout must end it
         if self.mode == "redirect":
             self.failed_attempts += 1
             raise web.HTTPFound(self.redirect_to)
@@ -117,21 +117,6 @@ async def receiver() -> AsyncIterator[Receiver]:
     await receiver.start()
     yield receiver
     await receiver.stop()
-
-
-async def wait_for(
-    condition: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout_s: float = 10
-) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        result = condition()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def subscription_row(db: asyncpg.Connection, subscription_id: str) -> asyncpg.Record:

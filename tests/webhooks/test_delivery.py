@@ -13,7 +13,8 @@ from hub.crypto.keys import load_public_key
 from hub.feeds.webhooks.resources import WEBHOOK_WORKER
 from hub.sdk.client import HubClient
 from hub.sdk.webhooks import verify_webhook
-from tests.webhooks.conftest import FakeClock, Receiver, filed, subscription_row, wait_for
+from tests.waiting import eventually
+from tests.webhooks.conftest import FakeClock, Receiver, filed, subscription_row
 
 BUREAU = ("bureau.hz", "bureau")
 
@@ -37,7 +38,7 @@ async def test_delivery_verifies_with_stock_standard_webhooks_and_with_the_hub_j
     assert str(created["secret"]).startswith("whsec_")
     accepted = await bureau.post_event(filed())
 
-    await wait_for(lambda: len(receiver.received) == 1)
+    await eventually(lambda: len(receiver.received) == 1)
     headers, body = receiver.received[0]
 
     payload = Webhook(str(created["secret"])).verify(body, headers)
@@ -64,7 +65,7 @@ async def test_cloudevents_delivery_parses_with_the_cloudevents_sdk(
     await _subscribe(bureau, receiver.url, format="cloudevents")
     accepted = await bureau.post_event(filed())
 
-    await wait_for(lambda: len(receiver.received) == 1)
+    await eventually(lambda: len(receiver.received) == 1)
     headers, body = receiver.received[0]
     assert headers["Content-Type"] == "application/cloudevents+json"
     event = from_http(headers, body)
@@ -89,7 +90,7 @@ async def test_events_the_owner_may_not_read_or_did_not_ask_for_are_skipped(
     await bureau.post_event(filed(platform="taobao"))
     last = await bureau.post_event(filed(platform="jd"))
 
-    await wait_for(lambda: len(receiver.received) == 2)
+    await eventually(lambda: len(receiver.received) == 2)
     data = [p["data"] for p in receiver.payloads()]
     assert [d["position"] for d in data] == [mine["position"], last["position"]]
     # previous_position names the last event delivered, so skipped ones are no gap.
@@ -105,7 +106,7 @@ async def test_a_receiver_down_for_over_an_hour_gets_every_event_once_in_order(
     subscription_id = str(created["id"])
     receiver.mode = "error"
     positions = [(await bureau.post_event(filed()))["position"] for _ in range(3)]
-    await wait_for(lambda: receiver.failed_attempts == 1)
+    await eventually(lambda: receiver.failed_attempts == 1)
 
     outage = [("error", 2), ("slow", 2), ("refused", 3)]  # 7 failed attempts in all
     started = clock.now
@@ -120,7 +121,7 @@ async def test_a_receiver_down_for_over_an_hour_gets_every_event_once_in_order(
             assert row["state"] == "retrying"
             assert row["delivered_position"] < positions[0]
             clock.set(row["next_attempt_at"])
-            await wait_for(_attempts_reach(db, subscription_id, failures + 1))
+            await eventually(_attempts_reach(db, subscription_id, failures + 1))
             failures += 1
             positions.append((await bureau.post_event(filed()))["position"])
     assert failures == 7
@@ -131,7 +132,7 @@ async def test_a_receiver_down_for_over_an_hour_gets_every_event_once_in_order(
     row = await subscription_row(db, subscription_id)
     clock.set(row["next_attempt_at"])
     assert clock.now - started > _hour()
-    await wait_for(lambda: len(receiver.received) == len(positions))
+    await eventually(lambda: len(receiver.received) == len(positions))
 
     secret = Webhook(str(created["secret"]))
     verified = [secret.verify(body, headers) for headers, body in receiver.received]
@@ -149,7 +150,7 @@ async def test_a_receiver_down_for_over_an_hour_gets_every_event_once_in_order(
         )
 
     # The receiver has the last event a moment before the worker records its answer.
-    await wait_for(caught_up)
+    await eventually(caught_up)
 
 
 async def test_a_receiver_that_keeps_failing_is_disabled_at_its_position_and_replay_resumes(
@@ -163,7 +164,7 @@ async def test_a_receiver_that_keeps_failing_is_disabled_at_its_position_and_rep
     second = await bureau.post_event(filed())
 
     for attempt in range(1, 13):  # the first attempt, then one retry per backoff step
-        await wait_for(_attempts_reach(db, subscription_id, attempt))
+        await eventually(_attempts_reach(db, subscription_id, attempt))
         row = await subscription_row(db, subscription_id)
         if row["next_attempt_at"] is not None:
             clock.set(row["next_attempt_at"])
@@ -182,7 +183,7 @@ async def test_a_receiver_that_keeps_failing_is_disabled_at_its_position_and_rep
 
     replayed = await bureau.call("POST", f"/v1/subscriptions/{subscription_id}/replay")
     assert replayed["state"] == "active"
-    await wait_for(lambda: len(receiver.received) == 3)
+    await eventually(lambda: len(receiver.received) == 3)
     assert [p["data"]["position"] for p in receiver.payloads()] == [
         first["position"],
         second["position"],
@@ -201,7 +202,7 @@ async def test_a_redirect_is_a_failure_and_never_followed(
         receiver.mode = "redirect"
         receiver.redirect_to = elsewhere.url
         await bureau.post_event(filed())
-        await wait_for(_attempts_reach(db, str(created["id"]), 1))
+        await eventually(_attempts_reach(db, str(created["id"]), 1))
         row = await subscription_row(db, str(created["id"]))
         assert (row["state"], row["last_status"]) == ("retrying", 302)
         assert elsewhere.received == []
@@ -219,7 +220,7 @@ async def test_a_disabled_owner_s_subscriptions_pause(
     platform = await enrol("platform.taobao", "platform", platform="taobao")
     await app[PARTICIPANTS].disable("bureau.hz")
     await platform.post_event(_odr_filing())
-    await wait_for(_state_is(db, str(created["id"]), "paused"))
+    await eventually(_state_is(db, str(created["id"]), "paused"))
     assert receiver.received == []
 
 

@@ -11,7 +11,8 @@ import pytest
 from hub.feeds.webhooks.guard import refusal_reason
 from hub.sdk.client import HubClient, HubError
 from hub.settings import Settings
-from tests.webhooks.conftest import filed, subscription_row, wait_for
+from tests.waiting import eventually
+from tests.webhooks.conftest import filed, subscription_row
 
 PUBLIC = "93.184.216.34"
 
@@ -85,7 +86,7 @@ async def test_a_name_rebound_to_a_private_address_after_subscribing_is_never_co
         row = await subscription_row(db, created["id"])
         return bool(row["attempts"] == 1 and row["lease_owner"] is None)
 
-    await wait_for(failed)
+    await eventually(failed)
     row = await subscription_row(db, created["id"])
     assert row["state"] == "retrying"
     assert row["last_status"] is None

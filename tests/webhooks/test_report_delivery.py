@@ -9,7 +9,8 @@ from aiohttp import web
 
 from hub.sdk.client import HubClient
 from tests.conftest import example
-from tests.webhooks.conftest import Receiver, filed, wait_for
+from tests.waiting import eventually
+from tests.webhooks.conftest import Receiver, filed
 
 
 async def _subscribe(hub: HubClient, url: str) -> None:
@@ -50,8 +51,8 @@ async def test_a_report_goes_to_enforcement_and_never_to_the_platform(
         later = filed()
         await bureau.post_event(later)
 
-        await wait_for(lambda: len(receiver.received) == 2)
-        await wait_for(lambda: len(enforcement_receiver.received) == 1)
+        await eventually(lambda: len(receiver.received) == 2)
+        await eventually(lambda: len(enforcement_receiver.received) == 1)
         platform_saw = [p["data"]["event"]["complaint_id"] for p in receiver.payloads()]
         assert platform_saw == [complaint["complaint_id"], later["complaint_id"]]
         (seen,) = enforcement_receiver.payloads()
