@@ -3,7 +3,6 @@ serves again once the database is back, without a restart."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,6 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from hub.sdk.client import HubClient
 from tests.conftest import example
+from tests.waiting import eventually
 
 PROBLEM = "application/problem+json"
 SUBSCRIPTION = "sub_" + "0" * 32
@@ -83,10 +83,12 @@ async def test_every_route_answers_503_while_the_database_is_away_and_recovers(
     assert (await client.get("/healthz")).status == 200
 
     await end()
+
     # Back without a restart: the pool reconnects on the next request.
-    async with asyncio.timeout(20):
-        while (await client.get("/readyz")).status != 200:  # noqa: ASYNC110 (another process)
-            await asyncio.sleep(0.1)
+    async def ready() -> bool:
+        return (await client.get("/readyz")).status == 200
+
+    await eventually(ready, timeout_s=20, interval_s=0.1)
     shown = await bureau.get_complaint(complaint_id)
     assert shown["complaint_id"] == complaint_id
     accepted = await bureau.post_event(

@@ -22,6 +22,7 @@ from hub.feeds.resources import FEEDS
 from hub.sdk.client import HubClient
 from hub.settings import Settings
 from tests.conftest import example
+from tests.waiting import eventually
 
 CAP = 100
 
@@ -102,9 +103,7 @@ async def test_streams_beyond_the_cap_are_refused_with_429_and_others_unaffected
         writer.close()
     registry = app[FEEDS].registry
 
-    async with asyncio.timeout(10):
-        while registry.open_for("bureau.hog"):  # noqa: ASYNC110 (closed by the server)
-            await asyncio.sleep(0.05)
+    await eventually(lambda: registry.open_for("bureau.hog") == 0)  # closed by the server
     assert (await hog.request("GET", "/v1/feed")).status == 200
 
 
@@ -125,9 +124,7 @@ async def test_a_stream_that_does_not_read_is_dropped_within_seconds(
         await writer_client.post_event(_filing(), verify=False)
         if not registry.open_for("bureau.hog"):
             break
-    async with asyncio.timeout(10):
-        while registry.open_for("bureau.hog"):  # noqa: ASYNC110 (dropped by the server)
-            await asyncio.sleep(0.05)
+    await eventually(lambda: registry.open_for("bureau.hog") == 0)  # dropped by the server
     assert time.monotonic() - started < 30
     stream.close()
 
@@ -154,13 +151,15 @@ async def test_others_keep_their_latency_while_one_participant_holds_its_maximum
     async def write() -> None:
         while True:
             await writer_client.post_event(_filing(), verify=False)
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.02)  # the pace of the background writes, not a wait
 
     writing = asyncio.create_task(write())
     try:
         await _median_ms(other, 10)
         quiet = await _median_ms(other, 60)
         async with _streams(hog, port, CAP):
+            # A heartbeat's time passes on purpose: what is measured is the cost of streams held
+            # and fed, not of the moment they open.
             await asyncio.sleep(0.5)
             loaded = await _median_ms(other, 60)
     finally:

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import asyncpg
 from prometheus_client import REGISTRY
 
 from hub.metrics.process import ProcessSampler
 from hub.supervisor import FAILING_AFTER, Supervisor
+from tests.waiting import eventually
 
 
 def _gauge(name: str, **labels: str) -> float | None:
     return REGISTRY.get_sample_value(name, labels)
-
-
-async def _until(condition: Callable[[], bool], timeout_s: float = 5) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 async def test_a_task_is_running_then_restarting_then_failing_then_gone(
@@ -28,10 +21,11 @@ async def test_a_task_is_running_then_restarting_then_failing_then_gone(
 ) -> None:
     supervisor = Supervisor(backoff_first_s=0.01, backoff_max_s=0.01, stable_after_s=60)
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
-    failing = asyncio.Event()
+    # One failure per item: the test sees each count of failures, however fast the restarts.
+    failures: asyncio.Queue[None] = asyncio.Queue()
 
     async def work() -> None:
-        await failing.wait()
+        await failures.get()
         raise RuntimeError("the peer went away")
 
     try:
@@ -46,13 +40,15 @@ async def test_a_task_is_running_then_restarting_then_failing_then_gone(
         assert _gauge("hub_db_pool_connections", state="max") == 3
         assert _gauge("hub_db_pool_connections", state="size") == 1
 
-        failing.set()
-        await _until(lambda: supervisor.health()[0].consecutive_failures == 1)
+        failures.put_nowait(None)
+        await eventually(lambda: supervisor.health()[0].consecutive_failures == 1)
         sampler.sample()
         assert _gauge("hub_background_tasks", task="metrics-test-task", state="restarting") == 1
         assert _gauge("hub_background_tasks", task="metrics-test-task", state="running") == 0
 
-        await _until(lambda: supervisor.health()[0].consecutive_failures >= FAILING_AFTER)
+        for _ in range(FAILING_AFTER - 1):
+            failures.put_nowait(None)
+        await eventually(lambda: supervisor.health()[0].consecutive_failures == FAILING_AFTER)
         sampler.sample()
         assert _gauge("hub_background_tasks", task="metrics-test-task", state="failing") == 1
         assert sampler.failing() == 1

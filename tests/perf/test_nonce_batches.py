@@ -14,6 +14,7 @@ from hub.sdk.client import HubClient
 from hub.store.nonce_claims import claim_many
 from hub.trust.nonces import BatchedNonces
 from hub.trust.resources import NONCES
+from tests.waiting import eventually
 
 COMPLAINTS = "/v1/complaints?limit=1"
 
@@ -62,16 +63,26 @@ async def _wal_syncs(url: str) -> int:
         await conn.close()
 
 
-async def test_nonce_claims_do_not_wait_for_a_wal_flush_each(database_url: str) -> None:
+async def test_nonce_claims_do_not_wait_for_a_wal_flush_each(
+    database_url: str, db: asyncpg.Connection
+) -> None:
     before = await _wal_syncs(database_url)
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
     assert pool is not None
+    async with pool.acquire() as conn:
+        claimer = conn.get_server_pid()
     for number in range(30):  # one at a time: thirty statements, thirty commits
         assert await claim_many(pool, [("k1", f"nonce-{number}")], 300) == {
             ("k1", f"nonce-{number}")
         }
-    await pool.close()  # a backend that exits reports its statistics
+    await pool.close()
+
+    async def exited() -> bool:
+        found = await db.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", claimer)
+        return not found
+
+    # A backend reports its statistics as it exits, before it leaves pg_stat_activity.
+    await eventually(exited)
     # A synchronous commit per claim would flush thirty times; the WAL writer's own flushes
     # (every 200 ms) may add a few.
-    await asyncio.sleep(0.5)
     assert await _wal_syncs(database_url) - before < 15

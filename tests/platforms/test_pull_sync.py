@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
@@ -29,6 +28,7 @@ from hub.trust.resources import HUB_SIGNER, PARTICIPANTS
 from hub.vault.native_evidence import open_evidence
 from hub.vault.resources import MASTER_KEYS
 from tests.platforms._sync import Clock, routed_case
+from tests.waiting import eventually
 
 PDD = "platform.pinduoduo"
 PDD_KID = "pdd-gateway-2026"
@@ -367,10 +367,10 @@ async def test_a_started_hub_polls_on_its_own_and_stops_cleanly(
     second[CLOCK] = clock
 
     async with TestClient(TestServer(second, host="127.0.0.1")):
-        for _ in range(100):
-            if (await bureau.get_complaint(complaint_id))["status"] == "acknowledged":
-                break
-            await asyncio.sleep(0.05)
-        assert (await bureau.get_complaint(complaint_id))["status"] == "acknowledged"
+
+        async def acknowledged() -> bool:
+            return (await bureau.get_complaint(complaint_id))["status"] == "acknowledged"
+
+        await eventually(acknowledged)
     # Stopping cancelled the poller between polls or inside one: the lease is free either way.
     assert await db.fetchval("SELECT lease_holder FROM sync_state") is None

@@ -22,6 +22,7 @@ from hub.store.resources import POOL, READ_POOL
 from tests.feeds._cast import filed, note
 from tests.feeds._sse import sse_frames
 from tests.replica.cluster import Cluster, streaming_cluster
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -72,11 +73,12 @@ async def _replayed_database(cluster: Cluster, name: str) -> None:
     """Until the replica has replayed the database's creation: the read pool connects at once."""
     standby = await asyncpg.connect(cluster.url("postgres", replica=True))
     try:
-        async with asyncio.timeout(10):
-            while not await standby.fetchval(  # noqa: ASYNC110
+        await eventually(
+            lambda: standby.fetchval(
                 "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name
-            ):
-                await asyncio.sleep(0.01)
+            ),
+            interval_s=0.01,
+        )
     finally:
         await standby.close()
 
@@ -84,10 +86,12 @@ async def _replayed_database(cluster: Cluster, name: str) -> None:
 async def _caught_up(primary: asyncpg.Pool, replica: asyncpg.Connection) -> None:
     """Until the replica has replayed everything the primary has written so far."""
     written = await primary.fetchval("SELECT pg_current_wal_lsn()")
+
     # Replay gives no notice a client can await (LISTEN is refused on a standby): poll.
-    async with asyncio.timeout(10):
-        while await replica.fetchval("SELECT pg_last_wal_replay_lsn()") < written:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+    async def replayed() -> bool:
+        return bool(await replica.fetchval("SELECT pg_last_wal_replay_lsn()") >= written)
+
+    await eventually(replayed, interval_s=0.01)
 
 
 async def _first_streamed(reader: Any, client: TestClient, *, last_event_id: int) -> int | None:
@@ -163,6 +167,8 @@ async def test_reads_lag_with_the_replica_and_a_cursor_never_goes_back(
     waiting = asyncio.create_task(bureau.get_feed(after=two, wait=20))
     behind = asyncio.create_task(operator.get_feed(after=one, wait=20))
     streamed = asyncio.create_task(_first_streamed(bureau, client, last_event_id=two))
+    await eventually(lambda: page_reads >= 3)  # all three have arrived and read once
+    # Time passes on purpose: none is answered, nor reads over and over, while replay is paused.
     await asyncio.sleep(0.5)
     assert not waiting.done()
     assert not behind.done()
@@ -179,9 +185,11 @@ async def test_reads_lag_with_the_replica_and_a_cursor_never_goes_back(
     await _caught_up(app[POOL], replica)
     listed = await operator.call("GET", "/v1/complaints")
     assert {c["complaint_id"] for c in listed["items"]} == {first, second}
-    async with asyncio.timeout(10):
-        while (await operator.call("GET", "/v1/stats"))["followed_position"] != three:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+
+    async def followed() -> bool:
+        return bool((await operator.call("GET", "/v1/stats"))["followed_position"] == three)
+
+    await eventually(followed)
 
 
 async def test_a_write_sent_down_the_read_path_is_refused(

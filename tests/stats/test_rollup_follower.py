@@ -8,8 +8,9 @@ case's contribution decoded from its whole snapshot (CaseView), after cases move
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import asyncpg
@@ -21,10 +22,11 @@ from hub.domain.case_state import from_state, is_report_state
 from hub.domain.stats_cells import ALL, CaseFigures, Measures
 from hub.stats.resources import STATS_WORKER
 from hub.stats.worker import StatsWorker, contributions
-from hub.store.pool import create_pool
+from hub.store.pool import Conn, create_pool
 from hub.store.resources import POOL
 from hub.store.stats import StatsStore, rollup_deltas
 from tests.stats._year import DISTRICTS, Clock, append_year, plan_year
+from tests.waiting import eventually
 
 
 async def _whole_states(db: asyncpg.Connection) -> dict[str, dict[str, Any]]:
@@ -173,37 +175,56 @@ WHERE locktype = 'advisory' AND granted AND database = (
 """
 
 
+class _CountingStore(StatsStore):
+    """The real store, counting the times it was refused the lead."""
+
+    refused = 0
+
+    @contextlib.asynccontextmanager
+    async def leading(self) -> AsyncIterator[Conn | None]:
+        async with super().leading() as conn:
+            if conn is None:
+                self.refused += 1
+            yield conn
+
+
 async def test_one_process_follows_and_another_takes_over_when_it_dies(
     database_url: str, db: asyncpg.Connection
 ) -> None:
     first_pool = await create_pool(database_url, size=2)
     second_pool = await create_pool(database_url, size=2)
     try:
-        first, second = StatsStore(first_pool), StatsStore(second_pool)
+        first, second = StatsStore(first_pool), _CountingStore(second_pool)
         async with first.leading() as leader:
             assert leader is not None
             pid = leader.get_server_pid()
             async with second.leading() as standby:
                 assert standby is None  # it would only wait on the cursor row
-            # a second process's follower stands by while the first leads
+            # a second process's follower stands by while the first leads, asking again and again
             runner = asyncio.create_task(StatsWorker(second, idle_s=0.01, standby_s=0.05).run())
-            await asyncio.sleep(0.3)
+            await eventually(lambda: second.refused >= 3)
             assert [r["pid"] for r in await db.fetch(_HOLDER)] == [pid]
             # the leader's connection dies (a crashed process): its lock goes with it
             await db.execute("SELECT pg_terminate_backend($1)", pid)
-            holders: list[int] = []
-            for _ in range(100):
+
+            async def taken_over() -> list[int]:
                 holders = [r["pid"] for r in await db.fetch(_HOLDER)]
-                if holders and holders != [pid]:
-                    break
-                await asyncio.sleep(0.05)
-            assert len(holders) == 1
-            assert holders != [pid]  # the standby took over
+                assert holders, "nobody holds the lock yet"
+                assert holders != [pid]
+                return holders
+
+            holders = await eventually(taken_over)
+            assert len(holders) == 1  # the standby took over
             runner.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await runner
-        # a follower that stops hands over at once
-        assert await db.fetch(_HOLDER) == []
+        # a follower that stops hands over at once: it closes its connection, and the lock goes
+        # as soon as the server has seen it close (a lock kept on a pooled connection never would)
+
+        async def released() -> bool:
+            return await db.fetch(_HOLDER) == []
+
+        await eventually(released)
         async with first.leading() as leader:
             assert leader is not None
     finally:

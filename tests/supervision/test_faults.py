@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from structlog.testing import capture_logs
 
 from hub.app import create_app
 from hub.clock import CLOCK
@@ -23,6 +22,7 @@ from hub.supervisor import SUPERVISOR
 from hub.trust import resources as trust_resources
 from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import example
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -37,12 +37,6 @@ async def app(settings: Settings, clock: MovableClock) -> web.Application:
 
 def filing() -> dict[str, Any]:
     return example("complaint.filed", complaint_id=f"bureau.hz:HZ12315-{uuid.uuid4().hex[:16]}")
-
-
-async def wait_until(condition: Callable[[], Any], timeout_s: float = 10.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not await condition():  # noqa: ASYNC110 (the state is in another process)
-            await asyncio.sleep(0.05)
 
 
 async def test_a_group_that_cannot_be_sealed_fails_with_503_and_the_writer_goes_on(
@@ -79,13 +73,13 @@ async def test_readiness_names_a_task_that_keeps_failing_and_recovers_with_it(
             response = await client.get("/readyz")
             return response.status == 503 and "hub-key-refresh" in (await response.json())["detail"]
 
-        await wait_until(names_the_refresh)
+        await eventually(names_the_refresh)
         hidden.rename(key_file)
 
         async def ready() -> bool:
             return (await client.get("/readyz")).status == 200
 
-        await wait_until(ready)
+        await eventually(ready)
 
 
 def _server(app: web.Application) -> Any:
@@ -110,13 +104,20 @@ async def test_the_pull_poller_outlives_a_database_outage(
             async def polled_once() -> bool:
                 return bool(await _last_success(states_url))
 
-            await wait_until(polled_once)
+            await eventually(polled_once)
             # The outage: no connection to the hub's database is possible.
-            await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-            )
-            await asyncio.sleep(1.0)
+            with capture_logs() as logs:
+                await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+                await admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                    name,
+                )
+
+                def crashes_not_recorded() -> int:
+                    return sum(line["event"] == "sync_crash_not_recorded" for line in logs)
+
+                # Twice: the poller went on polling after its crash handler failed.
+                await eventually(lambda: crashes_not_recorded() >= 2)
             assert app[SUPERVISOR].is_running("pull-sync:pinduoduo")
             assert (await client.get("/readyz")).status == 503
             outage_over = datetime.now(UTC)
@@ -126,7 +127,7 @@ async def test_the_pull_poller_outlives_a_database_outage(
                 last = await _last_success(states_url)
                 return last is not None and last > outage_over
 
-            await wait_until(polled_after_the_outage, timeout_s=20)
+            await eventually(polled_after_the_outage, timeout_s=20)
             assert (await client.get("/readyz")).status == 200
     finally:
         await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")

@@ -30,6 +30,7 @@ from hub.sweeper.worker import SweepLoop
 from hub.trust.resources import HUB_SIGNER
 from tests.conftest import example
 from tests.hubproc import hub_process
+from tests.waiting import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -246,18 +247,28 @@ async def test_two_hub_processes_sweeping_the_same_cases_record_each_breach_once
     # The in-process hub sweeps only every 60 s: the breaches are the two processes' work.
     bureau = await enrol("bureau.hz", "bureau", regions=("330100",))
     complaint_ids = [await file_complaint(bureau, "2026-11-02T10:00:00+08:00") for _ in range(10)]
+    sweep_interval_s = 1
     env = {
         "COMPLAINT_HUB_DATABASE_URL": database_url,
         # the key file the in-process hub generated: every replica signs with the same key
         "COMPLAINT_HUB_DATA_DIR": str(settings.data_dir),
-        "COMPLAINT_HUB_SWEEP_INTERVAL_S": "1",
+        "COMPLAINT_HUB_SWEEP_INTERVAL_S": str(sweep_interval_s),
         "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
     }
+
+    async def every_breach_recorded() -> bool:
+        for complaint_id in complaint_ids:
+            assert await breach_events(bureau, complaint_id), complaint_id
+        return True
+
     with (
         hub_process(env, settings.data_dir / "a.log"),
         hub_process(env, settings.data_dir / "b.log"),
     ):
-        await asyncio.sleep(3.5)  # several sweeps of each process
+        await eventually(every_breach_recorded, timeout_s=60, interval_s=0.2)
+        # Time passing is the point here: each process sweeps again, and must add no second
+        # breach to a case another process (or it) has already recorded one for.
+        await asyncio.sleep(2 * sweep_interval_s)
 
     for complaint_id in complaint_ids:
         assert len(await breach_events(bureau, complaint_id)) == 1

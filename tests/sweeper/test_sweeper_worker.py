@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +13,7 @@ from hub.app import create_app
 from hub.clock import CLOCK
 from hub.settings import Settings
 from tests.sweeper.test_deadline_sweeper import breach_events, file_complaint
+from tests.waiting import eventually
 
 # After the acceptance deadline of a complaint received on 2026-11-02 (2026-11-11).
 TODAY = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -41,10 +41,6 @@ async def test_running_hub_records_a_missed_deadline_on_its_own(enrol: Any) -> N
     bureau = await enrol("bureau.hz", "bureau", regions=("330100",))
     complaint_id = await file_complaint(bureau, "2026-11-02T10:00:00+08:00")
 
-    for _ in range(50):
-        found = await breach_events(bureau, complaint_id)
-        if found:
-            break
-        await asyncio.sleep(0.1)
+    found = await eventually(lambda: breach_events(bureau, complaint_id))
 
     assert [e["data"]["deadline"] for e in found] == ["acceptance_decision"]
