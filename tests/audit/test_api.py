@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,10 +12,24 @@ from aiohttp import web
 from hub.audit.heads import TreeHead, cosign, signed_head_matches
 from hub.audit.merkle import RootMismatch, verify_consistency, verify_inclusion
 from hub.services.audit_log import AUDIT_LOG
+from hub.settings import Settings
 from tests.api._lifecycle import Cast
 from tests.audit.conftest import Client, drive_case, get_json, hub_keys
+from tests.clocks import MovableClock, app_on_clock
 
 PROBLEM = "application/problem+json"
+# The hub's clock: a head carries its time, and a cosignature is dated near it.
+SIGNED_AT = datetime(2026, 11, 20, 2, 0, 0, 123000, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(SIGNED_AT)
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: MovableClock) -> web.Application:
+    return app_on_clock(settings, clock)
 
 
 def _unb64(text: str) -> bytes:
@@ -36,7 +50,7 @@ async def test_tree_head_is_signed_and_every_event_is_included(
     stated = signed_head_matches(head, await hub_keys(client))
     assert stated.tree_size == head["tree_size"] == 5
     assert head["cosignatures"] == []
-    assert abs(head["timestamp"] - time.time() * 1000) < 60_000
+    assert head["timestamp"] == int(SIGNED_AT.timestamp() * 1000)
     for position in range(1, 6):
         proof = await get_json(
             client, "/v1/audit/inclusion", position=position, tree_size=head["tree_size"]
@@ -99,7 +113,7 @@ async def test_witness_cosigns_a_head_and_the_head_is_served_with_it(
     head = await _head(app, client)
     court = await cast("court")
     stated = TreeHead.from_json(head)
-    cosigned_at = int(time.time())
+    cosigned_at = int(SIGNED_AT.timestamp())
     body = {
         **stated.to_json(),
         "cosigned_at": cosigned_at,
@@ -121,7 +135,7 @@ async def test_cosignature_is_refused_from_non_witness_for_unknown_head_or_bad_s
 ) -> None:
     await drive_case(cast, 1)
     stated = TreeHead.from_json(await _head(app, client))
-    now = int(time.time())
+    now = int(SIGNED_AT.timestamp())
 
     def body(signer: Any, head: TreeHead = stated, at: int = now) -> dict[str, Any]:
         signature = base64.b64encode(cosign(head, signer._private_key, at)).decode()

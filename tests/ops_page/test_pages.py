@@ -82,14 +82,19 @@ async def test_no_personal_data_reaches_any_ops_page_even_from_refused_requests(
 
 
 async def test_the_overview_shows_participants_activity_rejects_deadlines_codes_and_tasks(
-    app: web.Application, client: TestClient, operator: str, enrol: Any, db: asyncpg.Connection
+    app: web.Application,
+    client: TestClient,
+    clock: Clock,
+    operator: str,
+    enrol: Any,
+    db: asyncpg.Connection,
 ) -> None:
     bureau = await enrol("bureau.hz", "bureau", regions=("330100",))
     await enrol("platform.taobao", "platform", platform="taobao")
     await bureau.post_event(example("complaint.filed", event_id=str(uuid.uuid4())))
     bad = await bureau.request("POST", "/v1/events", json={"type": "nonsense"})
     assert bad.status >= 400
-    await count_unmapped_txn(db, [("taobao", "dispute_status", "WAIT_X")] * 3, Clock()())
+    await count_unmapped_txn(db, [("taobao", "dispute_status", "WAIT_X")] * 3, clock())
     await _flush(app)
     await app[HEARTBEAT].beat()  # the first beat, at start-up, precedes the page's own tasks
 
@@ -197,10 +202,10 @@ async def test_a_disabled_endpoint_is_re_enabled_and_replayed_through_the_page(
 
 
 async def test_rejects_are_purged_after_their_retention_and_beyond_the_cap(
-    app: web.Application, client: TestClient, db: asyncpg.Connection
+    app: web.Application, client: TestClient, clock: Clock, db: asyncpg.Connection
 ) -> None:
     store = app[OPS_STORE]
-    now = Clock()()
+    now = clock()
     old = [Reject("p", "bad-request", 400, "x", "POST", "/v1/events", now - timedelta(days=8))]
     recent = [Reject("p", "bad-request", 400, str(i), "POST", "/v1/events", now) for i in range(5)]
     await store.add_rejects(old + recent)

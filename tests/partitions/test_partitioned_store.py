@@ -56,6 +56,15 @@ _PLACES = ", ".join(f"${i}" for i in range(1, len(EVENT_COLUMNS) + 1))
 _INSERT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({_PLACES})"
 
 
+async def _partitioned_at(db: asyncpg.Connection) -> datetime:
+    """When migration 0020 partitioned `events`: the months it created count from then (the
+    database's time in its transaction), not from whatever today is when the test runs."""
+    migrated: datetime = await db.fetchval(
+        "SELECT applied_at FROM schema_migrations WHERE number = 20"
+    )
+    return migrated
+
+
 async def test_a_fresh_database_has_events_partitioned_with_the_months_ahead(
     db: asyncpg.Connection,
 ) -> None:
@@ -63,7 +72,7 @@ async def test_a_fresh_database_has_events_partitioned_with_the_months_ahead(
         "SELECT partstrat::text FROM pg_partitioned_table WHERE partrelid = 'events'::regclass"
     )
     assert strategy == "r"
-    this_month = month_start(datetime.now(UTC))
+    this_month = month_start(await _partitioned_at(db))
     months = await attached_months(db)
     assert [add_months(this_month, n) for n in range(4)] == [m for m in months if m >= this_month]
     assert await db.fetchval("SELECT to_regclass('events_default') IS NOT NULL")
@@ -73,7 +82,7 @@ async def test_a_fresh_database_has_events_partitioned_with_the_months_ahead(
 async def test_the_keeper_creates_missing_months_once_and_two_at_once_do_not_fail(
     database_url: str, db: asyncpg.Connection
 ) -> None:
-    later = datetime.now(UTC) + timedelta(days=400)
+    later = await _partitioned_at(db) + timedelta(days=400)
     wanted = [add_months(month_start(later), n) for n in range(4)]
     assert not set(wanted) & set(await attached_months(db))
     pools = [await create_pool(database_url, size=2) for _ in range(2)]
@@ -99,7 +108,7 @@ async def test_the_keeper_creates_missing_months_once_and_two_at_once_do_not_fai
 async def test_a_month_whose_rows_are_in_the_default_partition_is_reported_not_created(
     database_url: str, db: asyncpg.Connection
 ) -> None:
-    stray = datetime.now(UTC) + timedelta(days=800)
+    stray = await _partitioned_at(db) + timedelta(days=800)
     await db.execute(_INSERT, *_row(1, stray))
     assert await db.fetchval("SELECT count(*) FROM events_default") == 1
     pool = await create_pool(database_url, size=2)
@@ -117,7 +126,7 @@ async def test_a_month_whose_rows_are_in_the_default_partition_is_reported_not_c
 async def test_duplicates_are_refused_across_months_and_stored_events_never_change(
     db: asyncpg.Connection,
 ) -> None:
-    now = datetime.now(UTC)
+    now = await _partitioned_at(db)
     next_month = datetime.combine(add_months(month_start(now), 1), datetime.min.time(), UTC)
     await db.execute(_INSERT, *_row(1, now, event_id="evt-1"))
     await db.execute(_INSERT, *_row(2, now, version=1, event_id="evt-2"))
@@ -165,7 +174,7 @@ def test_months_are_counted_in_utc() -> None:
 async def test_a_month_whose_complaint_moved_on_after_the_check_is_not_detached(
     database_url: str, db: asyncpg.Connection
 ) -> None:
-    later = datetime.now(UTC) + timedelta(days=500)
+    later = await _partitioned_at(db) + timedelta(days=500)
     month = month_start(later)
     pool = await create_pool(database_url, size=2)
     try:
