@@ -8,7 +8,6 @@ as the hub itself would.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import re
@@ -24,6 +23,7 @@ from aiohttp.test_utils import TestClient
 
 from hub.settings import Settings
 from tests.hubproc import free_port
+from tests.waiting import eventually
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -81,7 +81,8 @@ async def _post(url: str, size: int) -> tuple[int, str, dict[str, object]]:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # the development certificate is self-signed
     async with aiohttp.ClientSession() as session:
-        for _ in range(100):  # nginx takes a moment to listen
+
+        async def answer() -> tuple[int, str, dict[str, object]] | None:
             try:
                 async with session.post(
                     url + "/v1/events",
@@ -91,8 +92,9 @@ async def _post(url: str, size: int) -> tuple[int, str, dict[str, object]]:
                 ) as response:
                     return response.status, response.content_type, await response.json()
             except aiohttp.ClientConnectorError:
-                await asyncio.sleep(0.05)
-    raise TimeoutError("nginx did not listen")
+                return None  # nginx takes a moment to listen
+
+        return await eventually(answer, timeout_s=30, interval_s=0.05)
 
 
 async def test_a_body_over_the_limit_gets_the_problem_the_hub_itself_sends(
