@@ -14,6 +14,7 @@ the bureau that received it and by enforcement staff (never by platforms, associ
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -30,7 +31,7 @@ from hub.domain.errors import (
     UnknownComplaint,
     WrongRole,
 )
-from hub.domain.roles import Actor, Role, covers
+from hub.domain.roles import Actor, Role, covers, region_prefix
 
 
 class ReportStatus(StrEnum):
@@ -214,13 +215,45 @@ def covers_region(actor: Actor, region: str) -> bool:
     return any(covers(own, region) for own in actor.regions)
 
 
-def may_read_report(actor: Actor, report: ReportView) -> bool:
+@dataclass(frozen=True, slots=True)
+class ReadableReports:
+    """Which reports one reader may read, as plain values: the store lists the rows they match
+    and `includes` judges one report by them, so the rule is written once, in `readable_reports`.
+    """
+
+    everything: bool = False
+    received_by: str | None = None  # the reports it received
+    handed_to: str | None = None  # the reports handed to it
+    region_prefixes: tuple[str, ...] = ()  # the reports of these regions (GB/T 2260 prefixes)
+
+    def includes(self, report: ReportView) -> bool:
+        return (
+            self.everything
+            or report.filer == self.received_by
+            or (self.handed_to is not None and report.enforcement == self.handed_to)
+            or report.region.startswith(self.region_prefixes)
+        )
+
+
+@functools.lru_cache(maxsize=4096)  # once per actor, as `readable_cases`
+def readable_reports(actor: Actor) -> ReadableReports:
     """The receiving bureau, enforcement staff and operators. No other bureau desk, and never a
     platform, association or court: a platform could tell who reported from a complaint filed
     with the report."""
-    if actor.role is Role.OPERATOR or actor.participant_id == report.filer:
-        return True
-    return is_enforcement_for(actor, report)
+    if actor.role is Role.OPERATOR:
+        return ReadableReports(everything=True)
+    if actor.role is Role.ENFORCEMENT:
+        # those covering the report's region, or those it was handed to (`is_enforcement_for`)
+        return ReadableReports(
+            received_by=actor.participant_id,
+            handed_to=actor.participant_id,
+            region_prefixes=tuple(region_prefix(own) for own in actor.regions),
+        )
+    return ReadableReports(received_by=actor.participant_id)
+
+
+def may_read_report(actor: Actor, report: ReportView) -> bool:
+    return readable_reports(actor).includes(report)
 
 
 def authorise_report(

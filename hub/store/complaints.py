@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from hub.domain.scope import ReaderScope
+from hub.domain.visibility import Readable
 from hub.privacy.envelope import Ciphertext, WrappedKey
 from hub.store.evidence import EvidenceSeal
 
@@ -71,6 +71,30 @@ LEFT JOIN native_evidence_seals s ON s.evidence_id = e.evidence_id AND s.erased_
 WHERE e.complaint_id = $1
   AND e.accepted_at >= (SELECT lo FROM span) AND e.accepted_at <= (SELECT hi FROM span)
 ORDER BY e.version
+"""
+
+
+# A list of chains as one reader may see them: each kind's clause applies, column for field, the
+# values `hub.domain.visibility.readable_by` gave for that reader (ReadableCases.includes and
+# ReadableReports.includes say the same of one snapshot). A NULL value matches no row.
+LIST_QUERY = """
+SELECT complaint_id, snapshot::text AS snapshot, updated_at FROM complaints
+WHERE (
+    (kind = 'complaint'
+     AND ($1 OR filer = $2 OR respondent_platform = $3
+          OR handling_bureau = $4 OR former_bureaus ? $4 OR region LIKE ANY($5::text[])
+          OR mediator = $6 OR court = $7))
+    OR (kind = 'report'
+        AND ($8 OR filer = $9 OR enforcement = $10 OR region LIKE ANY($11::text[])))
+)
+  AND ($12::text IS NULL OR status = $12)
+  AND ($13::text IS NULL OR respondent_platform = $13)
+  AND ($14::text IS NULL OR region LIKE $14 || '%')
+  AND ($15::text IS NULL OR category_level1 = $15)
+  AND ($16::timestamptz IS NULL OR updated_at > $16)
+  AND ($17::timestamptz IS NULL OR (updated_at, complaint_id) > ($17, $18))
+ORDER BY updated_at, complaint_id
+LIMIT $19
 """
 
 
@@ -138,46 +162,28 @@ class ComplaintStore:
 
     async def list(
         self,
-        scope: ReaderScope,
+        readable: Readable,
         filters: ComplaintFilters,
         *,
         after: tuple[datetime, str] | None,
         limit: int,
     ) -> tuple[list[StoredSnapshot], bool]:
-        """Ordered by (updated_at, complaint_id); `after` is the exclusive keyset cursor.
-
-        A bureau that transferred a complaint away still lists it (`former_bureaus`).
-        """
+        """The chains `readable` lets its reader read, ordered by (updated_at, complaint_id);
+        `after` is the exclusive keyset cursor."""
+        cases, reports = readable.cases, readable.reports
         rows = await self._pool.fetch(
-            """
-            SELECT complaint_id, snapshot::text AS snapshot, updated_at FROM complaints
-            WHERE (
-                $1
-                OR (kind = 'complaint'
-                    AND (respondent_platform = $3 OR filer = $2 OR handling_bureau = $2
-                         OR region LIKE ANY($4::text[]) OR ($5 AND mediator = $2)
-                         OR ($6 AND court = $2) OR former_bureaus ? $2))
-                -- a report: the bureau that received it, enforcement staff of its region or
-                -- handed it; never a platform, nor another bureau's complaint desk
-                OR (kind = 'report'
-                    AND (filer = $2
-                         OR ($15 AND (enforcement = $2 OR region LIKE ANY($16::text[])))))
-            )
-              AND ($7::text IS NULL OR status = $7)
-              AND ($8::text IS NULL OR respondent_platform = $8)
-              AND ($9::text IS NULL OR region LIKE $9 || '%')
-              AND ($10::text IS NULL OR category_level1 = $10)
-              AND ($11::timestamptz IS NULL OR updated_at > $11)
-              AND ($12::timestamptz IS NULL OR (updated_at, complaint_id) > ($12, $13))
-            ORDER BY updated_at, complaint_id
-            LIMIT $14
-            """,
-            scope.everything,
-            scope.participant_id,
-            scope.platform,
-            [p + "%" for p in scope.region_prefixes],
-            scope.as_mediator,
-            scope.as_court,
+            LIST_QUERY,
+            cases.everything,
+            cases.filed_by,
+            cases.respondent,
+            cases.bureau,
+            [_prefix_pattern(p) for p in cases.region_prefixes],
+            cases.mediator,
+            cases.court,
+            reports.everything,
+            reports.received_by,
+            reports.handed_to,
+            [_prefix_pattern(p) for p in reports.region_prefixes],
             filters.status,
             filters.respondent_platform,
             filters.region,
@@ -186,7 +192,11 @@ class ComplaintStore:
             after[0] if after else None,
             after[1] if after else None,
             limit + 1,
-            scope.as_enforcement,
-            [p + "%" for p in scope.enforcement_region_prefixes],
         )
         return [_snapshot(r) for r in rows[:limit]], len(rows) > limit
+
+
+def _prefix_pattern(prefix: str) -> str:
+    """A LIKE pattern for the values that start with `prefix`, as str.startswith says."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
