@@ -15,9 +15,7 @@ from tests.hubproc import REPO, hub_process
 
 
 def _serve(port: int, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("COMPLAINT_HUB_")
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COMPLAINT_HUB_")}
     env.update(
         COMPLAINT_HUB_HOST="127.0.0.1",
         COMPLAINT_HUB_PORT=str(port),
