@@ -2,7 +2,8 @@
 
 `decide` is what the write path calls for every incoming event: version check, authorisation,
 transition, data checks, then the new snapshot. `apply` is the fold alone, for rebuilding a
-snapshot from a stored chain whose events were decided already.
+snapshot from a stored chain whose events were decided already. Both run the steps every chain
+shares (`hub.domain.chain`) with a complaint's rules: `COMPLAINT_CHAIN`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hub.domain.authorisation import (
     authorise,
 )
 from hub.domain.calendar import WorkingCalendar
+from hub.domain.chain import Chain, deadline_documents
 from hub.domain.deadlines import (
     RULES,
     CaseFacts,
@@ -29,17 +31,14 @@ from hub.domain.deadlines import (
     rules_for,
 )
 from hub.domain.errors import (
-    ComplaintExists,
     DelegationNotConsented,
     GroundNotInForce,
     IllegalTransition,
     RoutedElsewhere,
     TransferToSelf,
-    UnknownComplaint,
     UnknownOffer,
-    stale_version,
 )
-from hub.domain.lifecycle import EventType, Status, initial_status, next_status
+from hub.domain.lifecycle import EventType, Status, next_status
 from hub.domain.roles import Actor, Role
 
 E = EventType
@@ -110,6 +109,10 @@ class CaseView:
     breached_deadlines: frozenset[str] = field(default_factory=frozenset)
 
     @property
+    def chain_id(self) -> str:
+        return self.complaint_id
+
+    @property
     def odr(self) -> bool:
         return self.channel == CHANNEL_PLATFORM_ODR
 
@@ -172,15 +175,7 @@ class CaseView:
             "filed_at": _timestamp(self.filed_at),
             "updated_at": _timestamp(self.updated_at),
             "rules": self.rules,
-            "deadlines": [
-                {
-                    "name": deadline.name.value,
-                    "due_on": deadline.due_on.isoformat(),
-                    "provisional": deadline.provisional,
-                    "breached": deadline.name.value in self.breached_deadlines,
-                }
-                for deadline in self.deadlines
-            ],
+            "deadlines": deadline_documents(self.deadlines, self.breached_deadlines),
             "flags": {
                 "self_reported": self.self_reported,
                 "confirmation_self_reported": self.confirmation_self_reported,
@@ -222,79 +217,31 @@ class Decision:
     flags: Flags
 
 
-def check_chain_step(
-    event_type: str,
-    version: int,
-    chain_id: str,
-    *,
-    opener: str,
-    current: tuple[str, int] | None,
-) -> None:
-    """The version rule every chain (a complaint's, a report's) shares: it opens with `opener` at
-    version 1, and each later event extends the current version by one.
-
-    A second opener (naturally sent at version 1) is refused as such: no version would make it
-    acceptable, so "stale, send the next version" would mislead its sender.
-    """
-    if current is None:
-        if event_type != opener:
-            raise UnknownComplaint(chain_id)
-        if version != 1:
-            raise stale_version(0, version)
-        return
-    current_id, current_version = current
-    if event_type == opener:
-        raise ComplaintExists(current_id)
-    if version != current_version + 1:
-        raise stale_version(current_version, version)
-
-
-def decide(
-    case: CaseView | None,
-    event: Mapping[str, Any],
-    actor: Actor,
-    accepted_at: dt.datetime,
-    calendar: WorkingCalendar,
-    rules: tuple[RuleSet, ...] = RULES,
-) -> Decision:
-    """Decide one schema-valid event against the current snapshot (None before filing)."""
-    event_type = str(event["type"])
-    version = int(event["version"])
-    data: Mapping[str, Any] = event["data"]
-    if case is not None and event["complaint_id"] != case.complaint_id:
-        raise ValueError("event and snapshot belong to different complaints")
-    check_chain_step(
-        event_type,
-        version,
-        str(event["complaint_id"]),
-        opener=E.FILED,
-        current=(case.complaint_id, case.version) if case is not None else None,
-    )
+def _authorise(
+    actor: Actor, event_type: str, data: Mapping[str, Any], case: CaseView | None
+) -> Flags:
     if event_type.startswith("report."):
         # a report (举报) is handled apart, on a chain of its own: hub.domain.report
         raise IllegalTransition(
             case.status if case else "not filed", event_type, "a report has a chain of its own"
         )
-    flags = authorise(actor, event_type, data, case)
-    if case is None:
-        initial_status(event_type)
-    else:
-        next_status(case.status, event_type, odr=case.odr)
-        on = local_date(str(event["occurred_at"]))
-        _check_data(
-            case, EventType(event_type), data, actor, flags, rules_for(case.received_on, on, rules)
-        )
-    return Decision(apply(case, event, actor, accepted_at, calendar, rules), flags)
+    return authorise(actor, event_type, data, case)
+
+
+def _next_status(case: CaseView, event_type: str, data: Mapping[str, Any]) -> Status:
+    return next_status(case.status, event_type, odr=case.odr)
 
 
 def _check_data(
     case: CaseView,
-    kind: EventType,
-    data: Mapping[str, Any],
+    event: Mapping[str, Any],
     actor: Actor,
     flags: Flags,
-    rules: RuleSet,
+    rule_sets: tuple[RuleSet, ...],
 ) -> None:
+    kind = EventType(str(event["type"]))
+    data: Mapping[str, Any] = event["data"]
+    rules = rules_for(case.received_on, local_date(str(event["occurred_at"])), rule_sets)
     # A confirmation through the consumer's own channel is final; only a bureau may reopen one
     # that the respondent reported for the consumer.
     reopens = kind is E.DISPUTED and case.status is Status.CONFIRMED
@@ -327,29 +274,17 @@ def _check_data(
             raise DelegationNotConsented("the consumer did not consent to delegated mediation")
 
 
-def apply(
-    case: CaseView | None,
+def _changes(
+    case: CaseView,
     event: Mapping[str, Any],
     actor: Actor,
     accepted_at: dt.datetime,
-    calendar: WorkingCalendar | None = None,
-    rules: tuple[RuleSet, ...] = RULES,
-) -> CaseView:
-    """Fold one accepted event into the snapshot; deadlines recomputed with `calendar`."""
-    calendar = calendar if calendar is not None else WorkingCalendar()
+    status: Status,
+) -> dict[str, Any]:
     kind = EventType(str(event["type"]))
     data: Mapping[str, Any] = event["data"]
-    if case is None:
-        if kind is not E.FILED:
-            raise UnknownComplaint(str(event["complaint_id"]))
-        return _filed(event, actor, accepted_at).with_deadlines(calendar, rules)
-    status = next_status(case.status, kind, odr=case.odr)
     on = local_date(str(event["occurred_at"]))
-    changes: dict[str, Any] = {
-        "version": int(event["version"]),
-        "status": status,
-        "updated_at": accepted_at,
-    }
+    changes: dict[str, Any] = {}
     if kind in CONSUMER_VOICE:
         self_reported = case.odr and actor.participant_id == case.filer
         if self_reported:
@@ -402,8 +337,6 @@ def apply(
         changes["court"] = data["court"]
     elif kind is E.CLOSED:
         changes["outcome"] = data["outcome"]
-    elif kind is E.DEADLINE_BREACHED:
-        changes["breached_deadlines"] = case.breached_deadlines | {str(data["deadline"])}
     elif kind is E.TRANSFERRED:
         # The receiving bureau's clocks start when the hub hands it the case (its receipt).
         former = case.handling_bureau or actor.participant_id
@@ -419,7 +352,7 @@ def apply(
         changes["return_received_on"] = on
     elif kind is E.FOLLOW_UP:
         changes["follow_up_result"] = data["result"]
-    return replace(case, **changes).with_deadlines(calendar, rules)
+    return changes
 
 
 def _filed(event: Mapping[str, Any], actor: Actor, accepted_at: dt.datetime) -> CaseView:
@@ -454,3 +387,18 @@ def _filed(event: Mapping[str, Any], actor: Actor, accepted_at: dt.datetime) -> 
         publication_consent=bool(consents["publication"]),
         delegated_mediation_consent=bool(consents["delegated_mediation"]),
     )
+
+
+COMPLAINT_CHAIN: Chain[CaseView, Status, Flags, tuple[RuleSet, ...], Decision] = Chain(
+    opener=E.FILED,
+    rules=RULES,
+    authorise=_authorise,
+    transition=_next_status,
+    opened=_filed,
+    changes=_changes,
+    decision=Decision,
+    check=_check_data,
+)
+# What the write path calls for every event, and the fold alone (see the module's doc).
+decide = COMPLAINT_CHAIN.decide
+apply = COMPLAINT_CHAIN.apply

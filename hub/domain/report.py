@@ -23,12 +23,12 @@ from typing import Any
 
 from hub.domain.breaches import Breach
 from hub.domain.calendar import WorkingCalendar
-from hub.domain.case import check_chain_step, local_date
+from hub.domain.case import local_date
+from hub.domain.chain import Chain, deadline_documents
 from hub.domain.deadlines import DayCount, Deadline, DeadlineName, Period, breached
 from hub.domain.errors import (
     IllegalTransition,
     OutsideJurisdiction,
-    UnknownComplaint,
     WrongRole,
 )
 from hub.domain.roles import Actor, Role, covers, region_prefix
@@ -144,6 +144,10 @@ class ReportView:
     breached_deadlines: frozenset[str] = field(default_factory=frozenset)
 
     @property
+    def chain_id(self) -> str:
+        return self.report_id
+
+    @property
     def received_on(self) -> dt.date:
         return local_date(self.received_at)
 
@@ -155,7 +159,7 @@ class ReportView:
     def to_json(self) -> dict[str, Any]:
         """The report's document as its readers see it; `kind` tells it from a complaint's.
 
-        Its deadlines carry `provisional` and `breached` as a complaint's do, so one sweep finds
+        Its deadlines are written as a complaint's are (`deadline_documents`), so one sweep finds
         the clocks of both.
         """
         respondent: dict[str, Any] = {"platform": self.respondent_platform}
@@ -173,15 +177,7 @@ class ReportView:
             "received_at": self.received_at,
             "filed_at": self.filed_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
-            "deadlines": [
-                {
-                    "name": deadline.name.value,
-                    "due_on": deadline.due_on.isoformat(),
-                    "provisional": deadline.provisional,
-                    "breached": deadline.name.value in self.breached_deadlines,
-                }
-                for deadline in self.deadlines
-            ],
+            "deadlines": deadline_documents(self.deadlines, self.breached_deadlines),
         }
         optional = {
             "filed_with": self.filed_with,
@@ -272,75 +268,64 @@ def authorise_report(
         raise OutsideJurisdiction("this report is not with this enforcement unit")
 
 
-def decide_report(
-    report: ReportView | None,
-    event: Mapping[str, Any],
-    actor: Actor,
-    accepted_at: dt.datetime,
-    calendar: WorkingCalendar,
-    rules: tuple[ReportRules, ...] = REPORT_RULES,
-) -> ReportView:
-    """Decide one schema-valid event on a report's chain (None before it was received)."""
-    event_type = str(event["type"])
-    version = int(event["version"])
+def _next_status(report: ReportView, event_type: str, data: Mapping[str, Any]) -> ReportStatus:
+    return next_report_status(report.status, event_type, data)
+
+
+def _received(event: Mapping[str, Any], actor: Actor, accepted_at: dt.datetime) -> ReportView:
     data: Mapping[str, Any] = event["data"]
-    check_chain_step(
-        event_type,
-        version,
-        str(event["complaint_id"]),
-        opener=RE.RECEIVED,
-        current=(report.report_id, report.version) if report is not None else None,
+    respondent: Mapping[str, Any] = data["respondent"]
+    merchant: Mapping[str, Any] = respondent.get("merchant") or {}
+    return ReportView(
+        report_id=str(event["complaint_id"]),
+        version=1,
+        status=RS.RECEIVED,
+        filer=actor.participant_id,
+        region=str(data["region"]),
+        respondent_platform=str(respondent["platform"]),
+        merchant_uscc=merchant.get("uscc"),
+        received_at=str(data["received_at"]),
+        filed_at=accepted_at,
+        updated_at=accepted_at,
+        filed_with=data.get("filed_with"),
+        anonymous="personal_ref" not in data,
     )
-    authorise_report(actor, event_type, data, report)
-    if report is not None:
-        next_report_status(report.status, event_type, data)
-    return apply_report(report, event, actor, accepted_at, calendar, rules)
 
 
-def apply_report(
-    report: ReportView | None,
+def _changes(
+    report: ReportView,
     event: Mapping[str, Any],
     actor: Actor,
     accepted_at: dt.datetime,
-    calendar: WorkingCalendar,
-    rules: tuple[ReportRules, ...] = REPORT_RULES,
-) -> ReportView:
-    """Fold one accepted event into the report's snapshot."""
+    status: ReportStatus,
+) -> dict[str, Any]:
     event_type = str(event["type"])
     data: Mapping[str, Any] = event["data"]
-    if report is None:
-        if event_type != RE.RECEIVED:
-            raise UnknownComplaint(str(event["complaint_id"]))
-        respondent: Mapping[str, Any] = data["respondent"]
-        merchant: Mapping[str, Any] = respondent.get("merchant") or {}
-        return ReportView(
-            report_id=str(event["complaint_id"]),
-            version=1,
-            status=RS.RECEIVED,
-            filer=actor.participant_id,
-            region=str(data["region"]),
-            respondent_platform=str(respondent["platform"]),
-            merchant_uscc=merchant.get("uscc"),
-            received_at=str(data["received_at"]),
-            filed_at=accepted_at,
-            updated_at=accepted_at,
-            filed_with=data.get("filed_with"),
-            anonymous="personal_ref" not in data,
-        ).with_deadlines(calendar, rules)
-    changes: dict[str, Any] = {
-        "version": int(event["version"]),
-        "status": next_report_status(report.status, event_type, data),
-        "updated_at": accepted_at,
-    }
     if event_type == RE.VERIFIED:
-        changes["verified"] = bool(data["verified"])
-    elif event_type == RE.HANDED_OVER:
-        changes["enforcement"] = str(data["enforcement"])
-    elif event_type == RE.CONCLUDED:
-        changes["outcome"] = str(data["outcome"])
-    elif event_type == DEADLINE_BREACHED:
-        changes["breached_deadlines"] = report.breached_deadlines | {str(data["deadline"])}
-    return replace(report, **changes).with_deadlines(calendar, rules)
+        return {"verified": bool(data["verified"])}
+    if event_type == RE.HANDED_OVER:
+        return {"enforcement": str(data["enforcement"])}
+    if event_type == RE.CONCLUDED:
+        return {"outcome": str(data["outcome"])}
+    return {}
+
+
+def _the_report(report: ReportView, verdict: None) -> ReportView:
+    return report
+
+
+REPORT_CHAIN: Chain[ReportView, ReportStatus, None, tuple[ReportRules, ...], ReportView] = Chain(
+    opener=RE.RECEIVED,
+    rules=REPORT_RULES,
+    authorise=authorise_report,
+    transition=_next_status,
+    opened=_received,
+    changes=_changes,
+    decision=_the_report,
+)
+# One schema-valid event decided on a report's chain (None before it was received), and the fold.
+decide_report = REPORT_CHAIN.decide
+apply_report = REPORT_CHAIN.apply
 
 
 def due_report_breaches(report: ReportView, today: dt.date) -> list[Breach]:
