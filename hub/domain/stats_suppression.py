@@ -1,27 +1,33 @@
-"""Small-cell suppression over the published grid, decided once per cell. Pure.
+"""Small-cell suppression decided over every table the hub publishes together. Pure.
 
 A cell of the grid is (period, region, platform, value): a whole period of a grain, a whole
 region of a level, one platform or all (`*`), one value of a breakdown or all. The tables of the
 grid nest along four trees: year > quarter > month > day; nation > province > city > district;
-all platforms > each platform; all values > each value. Every cell with children along a tree is
-the total of a partition of them.
+all platforms > each platform; all values > each value. Every table is a sum of the finest one
+(day x district x platform x value), and every table of a period is published at once (every
+`group_by`, every region level, `/reports`, CSV): a reader holds them all, so suppression is
+decided over that linked set, never table by table.
 
-Primary suppression hides a cell holding 1 to threshold-1 records. Secondary suppression then
-makes sure that no total minus its visible parts reveals a hidden cell: in every partition whose
-total is published, the hidden parts are none, or at least two that hold at least `threshold`
-records together; in a partition whose total is hidden, at least one part is hidden too. Where
-that does not hold, the smallest visible part is hidden as well (ties broken by key), until it
-holds, across all the partitions of a table at once.
+The method is protection by blocks, audited as cell suppression is (Hundepool et al.,
+Statistical Disclosure Control, Wiley 2012, ch. 5: the minimum frequency rule, and the feasibility
+interval a reader can compute for a suppressed cell from every published figure and the
+non-negativity of counts). The hidden cells of the finest table are grouped into blocks, and a
+cell of any table is published only when it holds each block wholly or not at all. Within a
+block any amount can move from one cell to another without changing a published figure, so a
+reader can place one of its cells anywhere from 0 to the block's total S, and a hidden coarser
+cell, which holds part of a block and not all of it, anywhere over a range of S as well. The
+rule requires S >= threshold of every block, or that no published cell holds any of it. Every
+cell of 1 to threshold-1 records starts hidden (primary suppression); a block too small grows
+(secondary suppression) along MARGIN_PATH, first by joining a safe block under the same key,
+else by taking the smallest shown cells under it. tests/stats/test_disclosure_audit.py checks
+the promise by linear programming over every published figure of seeded and random periods.
 
-The decision is made top-down, coarse tables first (HITAS-style): a cell's fate depends on its
-own table and the coarser ones, never on the table a reader happened to ask for, or on the
-range of periods or regions asked. So every query gives one answer for a cell, and differencing
-two queries (overlapping periods, a total and its parts) subtracts published figures from
-published figures only.
+The tables without a breakdown are decided first, from the counts alone: they are the same
+whatever breakdown a reader asks for. A breakdown's blocks then lie each within one cell of
+those tables, so no published margin cuts them.
 
-ISO weeks cross months and years, and weeks and months together would isolate the days at a
-month's edge; so a week is published only where every one of its days is: it then tells nothing
-its days do not.
+ISO weeks cross months and years; a week follows the same rule: published only when it holds
+each block wholly or not at all.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ from hub.domain.stats_grid import (
 Cell = tuple[dt.date, str, str, str]
 # depth along each tree: time (0 year .. 3 day), region (0 nation .. 3 district), platform, value
 Depth = tuple[int, int, int, int]
+# a block: the published ancestors its cells share, None where an ancestor is hidden
+Signature = tuple[Cell | None, ...]
 
 DEFAULT_THRESHOLD = 5
 
@@ -61,46 +69,43 @@ class Table:
 
 
 @functools.lru_cache(maxsize=65536)
-def _time_up(depth: int, start: dt.date) -> dt.date:
-    return period_start(TIME_TREE[depth - 1], start)
+def _time_at(depth: int, start: dt.date) -> dt.date:
+    return period_start(TIME_TREE[depth], start)
 
 
 @functools.lru_cache(maxsize=65536)
-def _region_up(depth: int, region: str) -> str:
-    return region_at(REGION_TREE[depth - 1], region)
+def _region_at(depth: int, region: str) -> str:
+    return region_at(REGION_TREE[depth], region)
 
 
-def _lift(depth: Depth, axis: int, cell: Cell) -> Cell:
-    """The parent of `cell` (at `depth`) one step up the tree of `axis`."""
+def ancestor(cell: Cell, depth: Depth) -> Cell:
+    """The cell of table `depth` holding `cell` (a cell of a finer or equal table)."""
     start, region, platform, value = cell
-    if axis == 0:
-        return (_time_up(depth[0], start), region, platform, value)
-    if axis == 1:
-        return (start, _region_up(depth[1], region), platform, value)
-    if axis == 2:
-        return (start, region, ALL, value)
-    return (start, region, platform, ALL)
-
-
-def _up(depth: Depth, axis: int) -> Depth:
-    lifted = list(depth)
-    lifted[axis] -= 1
-    return (lifted[0], lifted[1], lifted[2], lifted[3])
+    return (
+        _time_at(depth[0], start),
+        _region_at(depth[1], region),
+        platform if depth[2] else ALL,
+        value if depth[3] else ALL,
+    )
 
 
 @dataclasses.dataclass
 class Decisions:
-    """Counts and hidden cells of every table from the top down to the one asked for."""
+    """Counts and hidden cells of every table of the linked set."""
 
     counts: dict[Depth, dict[Cell, int]]
     hidden: dict[Depth, set[Cell]]
     target: Depth
+    # the blocks of hidden finest cells (margin: without a breakdown; split: with one), and
+    # those no published cell covers
+    blocks: dict[int, list[frozenset[Cell]]] = dataclasses.field(default_factory=dict)
+    unbounded: set[frozenset[Cell]] = dataclasses.field(default_factory=set)
 
     def is_hidden(self, cell: Cell) -> bool:
         return cell in self.hidden[self.target]
 
 
-def _depth_of(table: Table) -> Depth:
+def depth_of(table: Table) -> Depth:
     grain = Grain.DAY if table.grain is Grain.WEEK else table.grain
     return (
         TIME_TREE.index(grain),
@@ -114,126 +119,201 @@ def decide(
     base: Mapping[Cell, int],
     table: Table,
     threshold: int = DEFAULT_THRESHOLD,
-    focus: Collection[str] | None = None,
 ) -> Decisions:
-    """Suppression for `table`, from `base`: record counts per (day or month, six-digit region,
-    platform, value) cell, covering whole years and every region (never a reader's share).
-
-    `focus`, the region codes (at the table's level) whose cells are wanted, spares the work
-    below the province level elsewhere: every partition at the city or district level lies
-    within one province or city, so the cells of one city are decided by that city's cells and
-    coarser ones alone; their decisions are the same with or without a focus."""
-    target = _depth_of(table)
-    # The base may be finer (days for a month table, districts for a city table, split when the
-    # table is not): the table asked for is its sum, and coarser tables are sums of that.
-    summed_base: dict[Cell, int] = defaultdict(int)
-    for (start, region, platform, value), n in base.items():
+    """Suppression of every table of the linked set, from `base`: record counts per (day,
+    six-digit region, platform, value) cell, covering whole years and every region (never a
+    reader's share). The tables with a breakdown are decided only when `table` has one; those
+    without are decided the same way whatever `table` is."""
+    target = depth_of(table)
+    finest: Depth = (3, 3, 1, target[3])
+    counts: dict[Depth, dict[Cell, int]] = {}
+    for cell, n in base.items():
         if n:
-            cell = (
-                period_start(TIME_TREE[target[0]], start),
-                region_at(REGION_TREE[target[1]], region),
-                platform if table.by_platform else ALL,
-                value if table.by_value else ALL,
-            )
-            summed_base[cell] += n
-    counts: dict[Depth, dict[Cell, int]] = {target: dict(summed_base)}
-    finest = target
-    depths = [
+            for depth in _depths(finest):
+                key = ancestor(cell, depth)
+                table_counts = counts.setdefault(depth, {})
+                table_counts[key] = table_counts.get(key, 0) + n
+    for depth in _depths(finest):
+        counts.setdefault(depth, {})
+    hidden: dict[Depth, set[Cell]] = {}
+    margin: Depth = (3, 3, 1, 0)
+    blocks, unbounded = _blocks(counts[margin], threshold)
+    _hide_cuts(blocks, unbounded, _depths(margin), hidden)
+    decisions = Decisions(counts, hidden, target, {0: blocks}, set(unbounded))
+    if finest[3]:
+        split, split_unbounded = _split_blocks(counts[finest], blocks, unbounded, threshold)
+        _hide_cuts(split, split_unbounded, [d for d in _depths(finest) if d[3]], hidden)
+        decisions.blocks[1] = split
+        decisions.unbounded |= split_unbounded
+    return decisions
+
+
+def _depths(finest: Depth) -> list[Depth]:
+    return [
         (t, r, p, v)
         for t in range(finest[0] + 1)
         for r in range(finest[1] + 1)
         for p in range(finest[2] + 1)
         for v in range(finest[3] + 1)
     ]
-    # Build every table from a finer one, finest first.
-    for depth in sorted(depths, key=sum, reverse=True):
-        if depth in counts:
-            continue
-        source, axis = _finer(depth, target, counts)
-        summed: dict[Cell, int] = defaultdict(int)
-        for cell, n in counts[source].items():
-            summed[_lift(source, axis, cell)] += n
-        counts[depth] = dict(summed)
-    hidden: dict[Depth, set[Cell]] = {}
-    for depth in sorted(depths, key=sum):
-        hidden[depth] = _suppress_table(depth, counts, hidden, threshold, _within(depth, focus))
-    return Decisions(counts, hidden, target)
 
 
-def _finer(depth: Depth, base: Depth, counts: Mapping[Depth, object]) -> tuple[Depth, int]:
-    """A table already summed that is one step finer than `depth` along some tree."""
-    for axis in range(4):
-        finer = list(depth)
-        finer[axis] += 1
-        candidate = (finer[0], finer[1], finer[2], finer[3])
-        if candidate[axis] <= base[axis] and candidate in counts:
-            return candidate, axis
-    raise AssertionError(f"no finer table for {depth}")
+# The keys a block of hidden cells grows through, finest first. It stays within its month as
+# long as it can, so that every region's monthly figures (the trend, the month's report) stay
+# shown: first the other days of its district and platform, then the city's other districts
+# within the platform, then the city's other platforms, then the province and the nation; only
+# then the quarter and the year. A block that crosses platforms hides those platforms' figures
+# where it does, the price of keeping the regions' totals.
+MARGIN_PATH: tuple[Depth, ...] = (
+    (2, 3, 1, 0),
+    (2, 2, 1, 0),
+    (2, 2, 0, 0),
+    (2, 1, 0, 0),
+    (2, 0, 0, 0),
+    (1, 0, 0, 0),
+    (0, 0, 0, 0),
+)
 
 
-def _within(depth: Depth, focus: Collection[str] | None) -> Collection[str] | None:
-    """The regions, at the level above `depth`'s, whose cells at `depth` must be decided."""
-    if focus is None or depth[1] <= 1:
-        return None  # the nation and the provinces: always all of them
-    return {region_at(REGION_TREE[depth[1] - 1], region) for region in focus}
+def _hide_cuts(
+    blocks: list[frozenset[Cell]],
+    unbounded: set[frozenset[Cell]],
+    depths: Iterable[Depth],
+    hidden: dict[Depth, set[Cell]],
+) -> None:
+    """Hide, in every table of `depths`, each cell holding part of a block and not all of it,
+    and each cell holding any part of an unbounded block."""
+    for depth in depths:
+        cut: set[Cell] = set()
+        for members in blocks:
+            parents = {ancestor(cell, depth) for cell in members}
+            if len(parents) > 1 or members in unbounded:
+                cut |= parents
+        hidden[depth] = cut
 
 
-def _suppress_table(
-    depth: Depth,
-    counts: Mapping[Depth, Mapping[Cell, int]],
-    hidden: Mapping[Depth, set[Cell]],
+def _blocks(
+    base: Mapping[Cell, int], threshold: int
+) -> tuple[list[frozenset[Cell]], set[frozenset[Cell]]]:
+    """The blocks of hidden cells of the finest table: every cell of 1 to threshold-1 records
+    falls in one, each block holds S records in k cells with S - k >= threshold, or else no
+    published cell covers it (`unbounded`)."""
+    resolved: list[set[Cell]] = []
+    open_cells = {cell for cell, n in base.items() if 0 < n < threshold}
+    taken = set(open_cells)
+    for depth in MARGIN_PATH:
+        under: dict[Cell, list[Cell]] = defaultdict(list)
+        for cell in base:
+            under[ancestor(cell, depth)].append(cell)
+        whole: dict[Cell, list[set[Cell]]] = defaultdict(list)
+        for block in resolved:
+            parents = {ancestor(cell, depth) for cell in block}
+            if len(parents) == 1:
+                whole[parents.pop()].append(block)
+        residues: dict[Cell, set[Cell]] = defaultdict(set)
+        for cell in open_cells:
+            residues[ancestor(cell, depth)].add(cell)
+        open_cells = set()
+        for key, members in sorted(residues.items()):
+            if _margin(members, base) < threshold:
+                # join a block already safe that lies wholly under the same key: no cell more
+                # is hidden, and the block stays safe
+                joinable = whole.get(key)
+                if joinable:
+                    smallest = min(joinable, key=lambda b: (sum(base[c] for c in b), sorted(b)))
+                    smallest |= members
+                    continue
+                # else hide shown cells under the key, the smallest first
+                for cell in sorted(under[key], key=lambda c: (base[c], c)):
+                    if _margin(members, base) >= threshold:
+                        break
+                    if cell not in taken:
+                        members.add(cell)
+                        taken.add(cell)
+            if _margin(members, base) >= threshold:
+                resolved.append(members)
+            else:
+                open_cells |= members
+    blocks = [frozenset(b) for b in resolved]
+    unbounded: set[frozenset[Cell]] = set()
+    for key_cells in _by_year(open_cells).values():
+        left = frozenset(key_cells)
+        blocks.append(left)
+        unbounded.add(left)
+    return blocks, unbounded
+
+
+def _split_blocks(
+    base: Mapping[Cell, int],
+    margin_blocks: list[frozenset[Cell]],
+    margin_unbounded: set[frozenset[Cell]],
     threshold: int,
-    within: Collection[str] | None = None,
-) -> set[Cell]:
-    cells = counts[depth]
-    if within is not None:
-        cells = {cell: n for cell, n in cells.items() if _region_up(depth[1], cell[1]) in within}
-    suppressed = {cell for cell, n in cells.items() if 0 < n < threshold}
-    # Every partition this table's cells form under a coarser, already decided cell.
-    partitions: list[tuple[bool, list[tuple[int, Cell]]]] = []
-    for axis in range(4):
-        if depth[axis] == 0:
+) -> tuple[list[frozenset[Cell]], set[frozenset[Cell]]]:
+    """The blocks of a breakdown's finest cells (day x district x platform x value), each
+    within one cell of the margin, a shown finest cell or a block of hidden ones, so that no
+    published margin figure cuts it. Each can always be made safe there: the margin cell holds
+    at least `threshold` records."""
+    cells_of: dict[Cell, list[Cell]] = defaultdict(list)
+    for cell in base:
+        cells_of[ancestor(cell, (3, 3, 1, 0))].append(cell)
+    block_of = {x: b for b in margin_blocks for x in b}
+    blocks: list[frozenset[Cell]] = []
+    unbounded: set[frozenset[Cell]] = set()
+    for margin_block in margin_unbounded:
+        block = frozenset(c for x in margin_block for c in cells_of[x])
+        blocks.append(block)
+        unbounded.add(block)
+    leftovers: dict[frozenset[Cell], set[Cell]] = defaultdict(set)
+    for x, cells in sorted(cells_of.items()):
+        if block_of.get(x) in margin_unbounded:
             continue
-        parent_depth = _up(depth, axis)
-        groups: dict[Cell, list[tuple[int, Cell]]] = defaultdict(list)
-        for cell, n in cells.items():
-            if n:
-                groups[_lift(depth, axis, cell)].append((n, cell))
-        for parent, children in groups.items():
-            children.sort()
-            partitions.append((parent in hidden[parent_depth], children))
-    changed = True
-    while changed:
-        changed = False
-        for parent_hidden, children in partitions:
-            while not _safe(parent_hidden, children, suppressed, threshold):
-                visible = [cell for _, cell in children if cell not in suppressed]
-                if not visible:
-                    break
-                suppressed.add(visible[0])  # the smallest visible part
-                changed = True
-    return suppressed
+        members = {c for c in cells if 0 < base[c] < threshold}
+        if not members:
+            continue
+        _fill(members, cells, base, threshold)
+        if _margin(members, base) >= threshold or x not in block_of:
+            blocks.append(frozenset(members))
+        else:
+            leftovers[block_of[x]] |= members
+    for margin_block, members in sorted(leftovers.items(), key=lambda item: sorted(item[0])):
+        _fill(members, [c for x in sorted(margin_block) for c in cells_of[x]], base, threshold)
+        blocks.append(frozenset(members))
+    return blocks, unbounded
 
 
-def _safe(
-    parent_hidden: bool,
-    children: list[tuple[int, Cell]],
-    suppressed: set[Cell],
-    threshold: int,
-) -> bool:
-    hidden = [n for n, cell in children if cell in suppressed]
-    if parent_hidden:
-        return bool(hidden)  # else the hidden total is the sum of its visible parts
-    return not hidden or (len(hidden) >= 2 and sum(hidden) >= threshold)
+def _fill(members: set[Cell], cells: Iterable[Cell], base: Mapping[Cell, int], t: int) -> None:
+    """Add the smallest of `cells` to a block until it is safe or none is left."""
+    for cell in sorted(cells, key=lambda c: (base[c], c)):
+        if _margin(members, base) >= t:
+            return
+        members.add(cell)
+
+
+def _by_year(cells: Iterable[Cell]) -> dict[dt.date, set[Cell]]:
+    years: dict[dt.date, set[Cell]] = defaultdict(set)
+    for cell in cells:
+        years[_time_at(0, cell[0])].add(cell)
+    return years
+
+
+def _margin(members: Collection[Cell], base: Mapping[Cell, int]) -> int:
+    """How far from its truth a reader can place one cell of a block: anywhere from none to
+    the block's whole total, which every published figure holds wholly or not at all."""
+    return sum(base[c] for c in members)
 
 
 def week_hidden(decisions: Decisions, depth: Depth, week_cells: Iterable[Cell]) -> set[Cell]:
     """Of the week cells (keyed by their Monday) made of the day cells of table `depth`, those
-    not published: every week holding a hidden day."""
-    days = decisions.counts[depth]
-    hidden_weeks = {
-        (period_start(Grain.WEEK, start), region, platform, value)
-        for (start, region, platform, value) in decisions.hidden[depth]
-        if days.get((start, region, platform, value), 0)
-    }
+    not published: by the rule of every other table, each week holding part of a block and not
+    all of it, or any part of a block no published cell covers."""
+    hidden_weeks: set[Cell] = set()
+    for members in decisions.blocks.get(depth[3], ()):
+        weeks = {_week_of(cell, depth) for cell in members}
+        if len(weeks) > 1 or members in decisions.unbounded:
+            hidden_weeks |= weeks
     return {cell for cell in week_cells if cell in hidden_weeks}
+
+
+def _week_of(cell: Cell, depth: Depth) -> Cell:
+    day = ancestor(cell, depth)
+    return (period_start(Grain.WEEK, day[0]), day[1], day[2], day[3])

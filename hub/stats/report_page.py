@@ -308,7 +308,9 @@ def render(spec: ReportSpec, tables: Mapping[str, list[dict[str, Any]]], thresho
 <p>{_n(live_count)} complaints about livestream sales ({_share(live_count, filed)} of all).</p>
 </section>
 <footer class="note"><p>Counts by the day each complaint was received; money in yuan. Figures
-are published on calendar periods and GB/T 2260 regions only; suppression is decided once per
-cell, so no two figures can be subtracted to reveal a suppressed one.</p></footer>
+are published on calendar periods and GB/T 2260 regions only. Suppression is decided over every
+table the hub publishes, together: whoever combines all of them can place a suppressed count no
+closer than a range of {threshold} (threshold rule; Hundepool et al., Statistical Disclosure
+Control, 2012).</p></footer>
 </body></html>
 """

@@ -44,7 +44,8 @@ class StatsService:
         # Whole years: the suppression of a cell is decided within its year, never the range.
         year_first, year_last = dt.date(first.year, 1, 1), dt.date(last.year, 12, 31)
         dim = query.dimension or ALL
-        counts = await self.store.populations(query.kind, base_grain, dim, year_first, year_last)
+        # Suppression is decided over every table of the years at once, so from the days.
+        counts = await self.store.populations(query.kind, "day", dim, year_first, year_last)
         population = {
             (start, region, platform, value): n for start, region, platform, value, n in counts
         }
@@ -54,7 +55,7 @@ class StatsService:
             for region in {region_at(query.level, cell[1]) for cell in population}
             if self._region_shown(query, scope, region)
         }
-        decisions = decide(population, table, self.threshold, focus)
+        decisions = decide(population, table, self.threshold)
         target = decisions.target
         base = (
             await self.store.base_cells(
