@@ -145,6 +145,22 @@ class ServiceUnavailable(Problem):
     slug, title, status = "service-unavailable", "Service unavailable", 503
 
 
+# How long a client should wait before retrying while the database is away: the pool reconnects
+# on the next request, so a short wait is enough once it is back.
+DATABASE_RETRY_AFTER_S = 5
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached now (hub.store.pool.database_unavailable says which errors
+    mean that); always sent with Retry-After, whoever raises it."""
+
+    slug, title = "database-unavailable", "Database unavailable"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        self.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+
+
 class TooManyRequests(Problem):
     slug, title, status = "too-many-requests", "Too many requests", 429
 

@@ -33,6 +33,7 @@ from hub.store.events import (
     Appender,
     Check,
     PendingEvent,
+    append_transaction,
     decide_txn,
 )
 from hub.store.evidence import Evidence
@@ -110,7 +111,7 @@ class BatchStore:
         accepted_at = self._clock()
         results: list[Appended | Problem | None] = [None] * len(events)
         sealing = _SealBatch(seal)
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with append_transaction(self._pool) as conn:
             # Items are decided in the order sent; a check's bug fails the whole batch.
             decided = await decide_txn(
                 conn,

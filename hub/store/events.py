@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -30,6 +31,7 @@ from hub.clock import Clock, system_clock
 from hub.crypto.receipts import receipt_leaf, receipt_payload
 from hub.metrics.instruments import observe_group_commit
 from hub.problems import (
+    DatabaseUnavailable,
     EventIdReused,
     IdConflict,
     InvalidRecord,
@@ -40,7 +42,7 @@ from hub.problems import (
 from hub.store.audit import LeafLog
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.native import NativeState, upsert_native_txn
-from hub.store.pool import Conn
+from hub.store.pool import Conn, database_unavailable
 from hub.supervisor import Supervisor
 
 log = structlog.get_logger("hub.store.events")
@@ -383,6 +385,13 @@ class EventStore:
                 # A value the database refuses (the layers above should have refused it first):
                 # nothing was committed; find the item that holds it, and commit all the others.
                 return await self._without_bad_data(group, err)
+            except DatabaseUnavailable as lost:
+                log.warning(
+                    "group_commit_database_unavailable",
+                    error=repr(lost.__cause__),
+                    items=len(group),
+                )
+                return [DatabaseUnavailable(lost.detail) for _ in group]  # one for each caller
             except Exception as err:
                 # Whatever went wrong fails this group alone; the writer goes on with the next.
                 log.error(
@@ -433,7 +442,7 @@ class EventStore:
         accepted_at = self._clock()
         events = [item.event for item in group]
         outcomes: list[Appended | Exception | None] = [None] * len(group)
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with append_transaction(self._pool) as conn:
             decided = await decide_txn(
                 conn, events, [item.check for item in group], _commit_order(group), accepted_at
             )
@@ -483,6 +492,40 @@ class EventStore:
         return CaseState(
             row["complaint_id"], row["version"], row["status"], orjson.loads(row["snapshot"])
         )
+
+
+# What an append is told when the database is lost under it (append_transaction).
+_LOST_BEFORE_COMMIT = (
+    "the database cannot be reached; nothing was stored: send it again, with the same event_id, "
+    "after the time in Retry-After"
+)
+_LOST_AT_COMMIT = (
+    "the connection to the database was lost during COMMIT, so what was sent may or may not have "
+    "been stored: sending it again with the same event_id is safe (an event already stored is "
+    "answered with its first receipt, never stored twice), after the time in Retry-After"
+)
+
+
+@contextlib.asynccontextmanager
+async def append_transaction(pool: asyncpg.Pool) -> AsyncIterator[Conn]:
+    """A pooled connection in a transaction, for an append. A database lost under it is raised
+    as DatabaseUnavailable, which says whether the connection went before COMMIT (nothing was
+    stored) or during it (the outcome is unknown)."""
+    committing = connection_lost = False
+    try:
+        async with pool.acquire() as conn:
+            try:
+                async with conn.transaction():
+                    yield conn
+                    committing = True
+            finally:
+                # A connection lost between two statements is no error of its own: the next
+                # statement finds it closed (InterfaceError, as for a misuse); its state tells.
+                connection_lost = conn.is_closed()
+    except Exception as err:
+        if not (connection_lost or database_unavailable(err)):
+            raise
+        raise DatabaseUnavailable(_LOST_AT_COMMIT if committing else _LOST_BEFORE_COMMIT) from err
 
 
 class Accepted(NamedTuple):

@@ -7,6 +7,8 @@ import dataclasses
 
 import asyncpg
 
+from hub.store.pool import error_name
+
 _REPORT_TIMEOUT_S = 2
 
 
@@ -51,5 +53,5 @@ async def replica_report(primary: asyncpg.Pool, replica: asyncpg.Pool) -> dict[s
         async with asyncio.timeout(_REPORT_TIMEOUT_S):
             status = await replica_status(primary, replica)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
-        return {"reachable": False, "error": type(err).__name__}
+        return {"reachable": False, "error": error_name(err)}
     return {"reachable": True, **status.as_json()}

@@ -16,13 +16,6 @@ from hub.sdk.client import HubClient, Response
 from hub.store.events import lock_key
 from tests.conftest import example
 
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason="group commit answers a lost database with a 503 service-unavailable without"
-    " Retry-After (hub/store/events.py _decide_group), and neither path says when the COMMIT's"
-    " outcome is unknown",
-)
-
 PROBLEM = "application/problem+json"
 # An advisory-lock key far from the hub's own (theirs are hashes of case and event ids).
 AT_COMMIT_KEY = 4242
