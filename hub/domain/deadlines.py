@@ -180,6 +180,34 @@ RESPONSIBLE: dict[DeadlineName, Role] = {
 }
 
 
+class Owner(StrEnum):
+    """The party whose duty a deadline is, and whose timeliness its breach is charged to."""
+
+    PLATFORM = "platform"
+    MERCHANT = "merchant"
+    BUREAU = "bureau"
+    MEDIATOR = "mediator"
+
+
+# Whose duty each deadline is: what the statistics charge a breach to. A platform's league table
+# counts its own and its merchants' deadlines, never a bureau's or a mediator's.
+OWNER: dict[DeadlineName, Owner] = {
+    # the bureau decides whether to accept within its limit (Order 20 art. 18, Order 121)
+    DeadlineName.ACCEPTANCE_DECISION: Owner.BUREAU,
+    # the platform settles on its own ODR service before the case escalates
+    DeadlineName.ODR_NEGOTIATION: Owner.PLATFORM,
+    # the mediation the bureau conducts ends within its limit (Order 20 art. 28)
+    DeadlineName.MEDIATION_LIMIT: Owner.MEDIATOR,
+    # the bureau tells the parties that mediation ended without agreement
+    DeadlineName.PARTIES_NOTIFIED: Owner.BUREAU,
+    # the seller refunds once it received the returned goods (E-Commerce Law, 七日无理由退货)
+    DeadlineName.REFUND_AFTER_RETURN: Owner.MERCHANT,
+    # the bureau verifies a report (举报) within its limit
+    DeadlineName.REPORT_VERIFICATION: Owner.BUREAU,
+}
+CHARGED_TO_PLATFORM = frozenset({Owner.PLATFORM, Owner.MERCHANT})
+
+
 @dataclass(frozen=True, slots=True)
 class Deadline:
     name: DeadlineName

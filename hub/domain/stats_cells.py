@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from hub.domain.case import CaseView, local_date
+from hub.domain.deadlines import CHARGED_TO_PLATFORM, OWNER, DeadlineName
 from hub.domain.lifecycle import Status
 from hub.domain.report import ReportView
 from hub.domain.roles import covers
@@ -55,7 +56,8 @@ class Measures:
     recovered_fen: int = 0
     advance_compensation_fen: int = 0
     within_deadline: int = 0
-    breached_deadlines: int = 0
+    breached_deadlines: int = 0  # of the platform's and its merchants' deadlines (OWNER)
+    bureau_breached_deadlines: int = 0  # of the bureau's and the mediator's
     reports_received: int = 0
     reports_verified: int = 0
     reports_case_opened: int = 0
@@ -256,6 +258,11 @@ def _date_or_none(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
+def charged_to_platform(deadline: str) -> bool:
+    """Whether a breach of `deadline` counts against the platform (its own or its merchants')."""
+    return OWNER[DeadlineName(deadline)] in CHARGED_TO_PLATFORM
+
+
 def complaint_contribution(
     case: CaseFigures,
     *,
@@ -264,8 +271,11 @@ def complaint_contribution(
 ) -> Contribution:
     received_on = case.received_on
     resolved = case.resolved_on is not None
-    # a provisional deadline (no holiday table yet for its year) never counts as breached
-    breaches = sum(1 for name in case.breached_deadlines if name not in case.provisional_deadlines)
+    # a provisional deadline (no holiday table yet for its year) never counts as breached; a
+    # breach is charged to the deadline's owner, the platform only for its own and its merchants'
+    counted = [name for name in case.breached_deadlines if name not in case.provisional_deadlines]
+    breaches = sum(1 for name in counted if charged_to_platform(name))
+    bureau_breaches = len(counted) - breaches
     resolve_days: dict[int, int] = {}
     if case.resolved_on is not None:
         resolve_days[max(0, (case.resolved_on - received_on).days)] = 1
@@ -288,6 +298,7 @@ def complaint_contribution(
         advance_compensation_fen=case.amount_recovered_fen if advance else 0,
         within_deadline=int(resolved and breaches == 0),
         breached_deadlines=breaches,
+        bureau_breached_deadlines=bureau_breaches,
         resolve_days=resolve_days,
     )
     dimensions = {

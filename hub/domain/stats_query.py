@@ -157,6 +157,7 @@ COMPLAINT_MEASURES = (
     "resolved_within_deadline",
     "resolved_within_deadline_share",
     "breached_deadlines",
+    "bureau_breached_deadlines",
 )
 REPORT_MEASURES = ("reports_received", "reports_verified", "reports_case_opened")
 
@@ -182,6 +183,7 @@ def measures_of(kind: str, m: Measures) -> dict[str, Any]:
         if m.resolved
         else None,
         "breached_deadlines": m.breached_deadlines,
+        "bureau_breached_deadlines": m.bureau_breached_deadlines,
     }
 
 

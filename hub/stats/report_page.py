@@ -18,7 +18,9 @@ from hub.stats.service import StatsService
 PUBLISHER = StatsScope(everywhere=True, kinds=frozenset({"complaint", "report"}))
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","PingFang SC",system-ui,sans-serif;margin:2rem;color:#1b1b1b}
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Hiragino Sans GB",
+"Microsoft YaHei","WenQuanYi Micro Hei","WenQuanYi Zen Hei",system-ui,sans-serif;margin:2rem;
+color:#1b1b1b}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.15rem;border-bottom:2px solid #b22222;
 padding-bottom:.2rem;margin-top:2rem}.lede{color:#555}
 .figures{display:grid;grid-template-columns:repeat(4,1fr);gap:.8rem}
@@ -69,6 +71,7 @@ async def gather(service: StatsService, spec: ReportSpec) -> dict[str, list[dict
         "platforms": ("complaint", f"{grain}{level},platform", spec.first, spec.last),
         "categories": ("complaint", f"{grain}{level},category1", spec.first, spec.last),
         "livestream": ("complaint", f"{grain}{level},livestream", spec.first, spec.last),
+        "bureaus": ("complaint", f"{grain}{level},bureau", spec.first, spec.last),
         "trend": (
             "complaint",
             f"month{level}",
@@ -221,10 +224,10 @@ def render(spec: ReportSpec, tables: Mapping[str, list[dict[str, Any]]], thresho
     within = _sum(total, "resolved_within_deadline")
     median = total[0]["median_days_to_resolve"] if len(total) == 1 else None
     figures = [
-        ("受理投诉 complaints filed", _n(filed)),
+        ("收到投诉 complaints received", _n(filed)),
         ("已受理 accepted", _n(_sum(total, "complaints_accepted"))),
         ("已解决 resolved", f"{_n(resolved)} ({_share(resolved, filed)})"),
-        ("挽回损失 recovered", _yuan(_sum(total, "amount_recovered_fen"))),
+        ("挽回经济损失 recovered", _yuan(_sum(total, "amount_recovered_fen"))),
         ("先行赔付 advance compensation", _yuan(_sum(total, "advance_compensation_fen"))),
         ("办结天数中位数 median days", _days(median)),
         ("按期办结 within deadline", _share(within, resolved)),
@@ -247,6 +250,16 @@ def render(spec: ReportSpec, tables: Mapping[str, list[dict[str, Any]]], thresho
             f"<td>{_yuan(c['amount_recovered_fen'])}</td>"
             "</tr>"
         )
+    # a bureau's breaches are its own deadlines' (OWNER), never counted against a platform
+    bureau_rows = [
+        "<tr>"
+        f"<td>{escape(c['bureau'])}</td><td>{_n(c['complaints_filed'])}</td>"
+        f"<td>{_n(c['complaints_accepted'])}</td>"
+        f"<td>{_n(c['bureau_breached_deadlines'])}</td>"
+        "</tr>"
+        for c in sorted(tables["bureaus"], key=lambda c: (c["suppressed"], c["bureau"]))
+        if c["bureau"] != "none"
+    ]
     categories = sorted(
         tables["categories"],
         key=lambda c: (c["suppressed"], -(c["complaints_filed"] or 0), c["category1"]),
@@ -271,7 +284,7 @@ def render(spec: ReportSpec, tables: Mapping[str, list[dict[str, Any]]], thresho
     trend = line_chart(
         months,
         {
-            "filed 受理": monthly("complaints_filed"),
+            "received 收到": monthly("complaints_filed"),
             "resolved 解决": monthly("complaints_resolved"),
         },
         title="complaints by month",
@@ -301,8 +314,13 @@ def render(spec: ReportSpec, tables: Mapping[str, list[dict[str, Any]]], thresho
 <section id="trend"><h2>趋势 Complaints by month, {spec.year}</h2>{trend}</section>
 <section id="league"><h2>平台排行 Platform league table</h2>
 <table><thead><tr><th>platform</th><th>complaints</th><th>resolved</th><th>median days</th>
-<th>p90 days</th><th>within deadline</th><th>breaches</th><th>recovered</th></tr></thead>
+<th>p90 days</th><th>within deadline</th><th>breaches (platform, merchant)</th><th>recovered</th>
+</tr></thead>
 <tbody>{"".join(league_rows)}</tbody></table>{platforms_chart}</section>
+<section id="bureaus"><h2>监管部门时效 Bureaus' timeliness</h2>
+<table><thead><tr><th>bureau</th><th>complaints</th><th>accepted</th>
+<th>breaches (acceptance, mediation, notice)</th></tr></thead>
+<tbody>{"".join(bureau_rows)}</tbody></table></section>
 <section id="categories"><h2>投诉类别 Top categories</h2>{categories_chart}</section>
 <section id="livestream"><h2>直播带货 Livestream complaints</h2>
 <p>{_n(live_count)} complaints about livestream sales ({_share(live_count, filed)} of all).</p>

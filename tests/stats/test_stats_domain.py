@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
+from hub.domain.deadlines import OWNER, DeadlineName
 from hub.domain.roles import Actor, Role
-from hub.domain.stats_cells import ALL, quantile_days
+from hub.domain.stats_cells import ALL, CaseFigures, complaint_contribution, quantile_days
 from hub.domain.stats_grid import Grain, Level, period_end, period_label, period_start, region_at
 from hub.domain.stats_scope import StatsScope, stats_scope
 from hub.domain.stats_suppression import Table, decide
@@ -165,3 +166,38 @@ def test_quantiles_are_exact_from_the_histogram(
 ) -> None:
     assert quantile_days(histogram, 0.5) == median
     assert quantile_days(histogram, 0.9) == p90
+
+
+def _figures(breached: frozenset[str], resolved: bool = True) -> CaseFigures:
+    return CaseFigures(
+        received_on=JAN, region="330106", respondent_platform="jd", status="closed",
+        channel="bureau", filer="bureau.hz.xihu", category_level1="food",
+        category_level2=None, livestream=False, merchant_uscc=None, handling_bureau=None,
+        amount_claimed_fen=100, amount_recovered_fen=0, accepted_on=JAN,
+        resolved_on=D(2026, 1, 9) if resolved else None, resolution=None, outcome=None,
+        self_reported=False, breached_deadlines=breached, provisional_deadlines=frozenset(),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("breached", "platform", "bureau", "within"),
+    [
+        (frozenset(), 0, 0, 1),
+        (frozenset({"acceptance_decision"}), 0, 1, 1),  # the bureau's, not the platform's
+        (frozenset({"mediation_limit", "parties_notified"}), 0, 2, 1),
+        (frozenset({"odr_negotiation"}), 1, 0, 0),
+        (frozenset({"refund_after_return"}), 1, 0, 0),  # the merchant's: on its platform
+        (frozenset({"acceptance_decision", "odr_negotiation"}), 1, 1, 0),
+    ],
+)
+def test_a_breach_is_charged_to_its_deadlines_owner(
+    breached: frozenset[str], platform: int, bureau: int, within: int
+) -> None:
+    measures = complaint_contribution(_figures(breached)).measures
+    assert measures.breached_deadlines == platform
+    assert measures.bureau_breached_deadlines == bureau
+    assert measures.within_deadline == within
+
+
+def test_every_deadline_has_an_owner() -> None:
+    assert set(OWNER) == set(DeadlineName)
