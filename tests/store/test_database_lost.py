@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -47,12 +46,21 @@ async def bureau(enrol: Any) -> HubClient:
     return client
 
 
-@pytest.fixture
-async def holder(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection of the test's own, to hold advisory locks the hub's appends wait for."""
-    conn = await asyncpg.connect(database_url)
-    yield conn
-    await conn.close()
+# Each case is met by a single event (group commit) and by a batch of three.
+SENT = pytest.mark.parametrize("count", [1, 3], ids=["event", "batch"])
+
+
+async def _request(bureau: HubClient, filings: list[dict[str, Any]]) -> Response:
+    if len(filings) == 1:
+        return await bureau.request("POST", "/v1/events", json=filings[0])
+    return await bureau.request("POST", "/v1/batches", json={"events": filings})
+
+
+async def _send(bureau: HubClient, filings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The filings sent again, as a client following the answer would: their receipts checked."""
+    if len(filings) == 1:
+        return [await bureau.post_event(filings[0])]
+    return await bureau.send_batch(filings)
 
 
 async def _terminate_the_waiting_append(db: asyncpg.Connection, statement: str) -> None:
@@ -71,7 +79,8 @@ async def _terminate_the_waiting_append(db: asyncpg.Connection, statement: str) 
     assert await db.fetchval("SELECT pg_terminate_backend($1)", pid)
 
 
-def _assert_database_unavailable(response: Response) -> str:
+def _database_unavailable(response: Response) -> str:
+    """The detail of the one answer to a lost database, checked for its type and Retry-After."""
     assert response.status == 503, response.body[:300]
     assert response.headers["Content-Type"].startswith(PROBLEM)
     assert int(response.headers["Retry-After"]) > 0
@@ -81,81 +90,42 @@ def _assert_database_unavailable(response: Response) -> str:
     return detail
 
 
-async def test_an_event_whose_connection_is_lost_before_commit_is_told_to_retry_after(
-    bureau: HubClient, holder: asyncpg.Connection, db: asyncpg.Connection
+@SENT
+async def test_an_append_whose_connection_is_lost_before_commit_is_told_to_retry_after(
+    count: int, bureau: HubClient, db: asyncpg.Connection
 ) -> None:
-    filing = _filing()
-    await holder.execute("SELECT pg_advisory_lock($1)", lock_key("case", filing["complaint_id"]))
-    sending = asyncio.create_task(bureau.request("POST", "/v1/events", json=filing))
+    filings = [_filing() for _ in range(count)]
+    # The append waits for this case's lock, held here, until its connection is ended.
+    await db.execute("SELECT pg_advisory_lock($1)", lock_key("case", filings[-1]["complaint_id"]))
+    sending = asyncio.create_task(_request(bureau, filings))
     await _terminate_the_waiting_append(db, "pg_advisory_xact_lock")
 
-    detail = _assert_database_unavailable(await sending)
-    assert "nothing was stored" in detail
+    assert "nothing was stored" in _database_unavailable(await sending)
     assert await db.fetchval("SELECT count(*) FROM events") == 0
 
-    await holder.execute("SELECT pg_advisory_unlock_all()")
-    accepted = await bureau.post_event(filing)
-    assert accepted["position"] == 1
+    await db.execute("SELECT pg_advisory_unlock_all()")
+    sent = await _send(bureau, filings)
+    assert [item["position"] for item in sent] == list(range(1, count + 1))
 
 
-async def test_an_event_whose_connection_is_lost_at_commit_is_told_the_outcome_is_unknown(
-    bureau: HubClient, holder: asyncpg.Connection, db: asyncpg.Connection
+@SENT
+async def test_an_append_whose_connection_is_lost_at_commit_is_told_the_outcome_is_unknown(
+    count: int, bureau: HubClient, db: asyncpg.Connection
 ) -> None:
-    filing = _filing()
+    filings = [_filing() for _ in range(count)]
     await db.execute(_WAIT_AT_COMMIT)
-    await holder.execute("SELECT pg_advisory_lock($1)", AT_COMMIT_KEY)
-    sending = asyncio.create_task(bureau.request("POST", "/v1/events", json=filing))
+    await db.execute("SELECT pg_advisory_lock($1)", AT_COMMIT_KEY)
+    sending = asyncio.create_task(_request(bureau, filings))
     await _terminate_the_waiting_append(db, "COMMIT")
 
-    detail = _assert_database_unavailable(await sending)
+    detail = _database_unavailable(await sending)
     assert "may or may not have been stored" in detail
     assert "same event_id" in detail
 
     await db.execute("DROP TRIGGER wait_at_commit ON feed_counter")
-    await holder.execute("SELECT pg_advisory_unlock_all()")
+    await db.execute("SELECT pg_advisory_unlock_all()")
     # The retry the answer promised is safe: stored once, whichever way the COMMIT went.
-    accepted = await bureau.post_event(filing)
-    again = await bureau.post_event(filing)
-    assert again["receipt"] == accepted["receipt"]
-    assert await db.fetchval("SELECT count(*) FROM events") == 1
-
-
-async def test_a_batch_whose_connection_is_lost_before_commit_is_told_to_retry_after(
-    bureau: HubClient, holder: asyncpg.Connection, db: asyncpg.Connection
-) -> None:
-    filings = [_filing() for _ in range(3)]
-    await holder.execute(
-        "SELECT pg_advisory_lock($1)", lock_key("case", filings[1]["complaint_id"])
-    )
-    sending = asyncio.create_task(bureau.request("POST", "/v1/batches", json={"events": filings}))
-    await _terminate_the_waiting_append(db, "pg_advisory_xact_lock")
-
-    detail = _assert_database_unavailable(await sending)
-    assert "nothing was stored" in detail
-    assert await db.fetchval("SELECT count(*) FROM events") == 0
-
-    await holder.execute("SELECT pg_advisory_unlock_all()")
-    items = await bureau.send_batch(filings)
-    assert [i["position"] for i in items] == [1, 2, 3]
-
-
-async def test_a_batch_whose_connection_is_lost_at_commit_is_told_the_outcome_is_unknown(
-    bureau: HubClient, holder: asyncpg.Connection, db: asyncpg.Connection
-) -> None:
-    filings = [_filing() for _ in range(3)]
-    await db.execute(_WAIT_AT_COMMIT)
-    await holder.execute("SELECT pg_advisory_lock($1)", AT_COMMIT_KEY)
-    sending = asyncio.create_task(bureau.request("POST", "/v1/batches", json={"events": filings}))
-    await _terminate_the_waiting_append(db, "COMMIT")
-
-    detail = _assert_database_unavailable(await sending)
-    assert "may or may not have been stored" in detail
-    assert "same event_id" in detail
-
-    await db.execute("DROP TRIGGER wait_at_commit ON feed_counter")
-    await holder.execute("SELECT pg_advisory_unlock_all()")
-    first = await bureau.send_batch(filings)
-    again = await bureau.send_batch(filings)
-    assert [i["outcome"] for i in again] == ["replayed"] * 3
-    assert [i["receipt"] for i in again] == [i["receipt"] for i in first]
-    assert await db.fetchval("SELECT count(*) FROM events") == 3
+    first = await _send(bureau, filings)
+    again = await _send(bureau, filings)
+    assert [item["receipt"] for item in again] == [item["receipt"] for item in first]
+    assert await db.fetchval("SELECT count(*) FROM events") == count
