@@ -17,9 +17,10 @@ class DomainError(Exception):
     code: ClassVar[str] = "domain_error"
     status: ClassVar[int] = 422
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, pointer: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.pointer = pointer  # the JSON pointer of the member refused, where one is
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, {self.message!r})"

@@ -43,11 +43,12 @@ class Registered:
     enabled: bool
 
 
-Rule = Callable[[str, Registered, Actor, CaseView], None]
+# A rule sees the case the event moves on (None on a report's chain, which no rule reads).
+Rule = Callable[[str, Registered, Actor, CaseView | None], None]
 
 
 def _bureau_for_itself_or_below(
-    field: str, named: Registered, actor: Actor, case: CaseView
+    field: str, named: Registered, actor: Actor, case: CaseView | None
 ) -> None:
     # A bureau accepts a complaint for itself, or assigns it to a bureau within its own area
     # (a city bureau to one of its districts, Order 121 art. 13); never sideways or upward.
@@ -65,9 +66,11 @@ def _bureau_for_itself_or_below(
         )
 
 
-def _competent_mediator(field: str, named: Registered, actor: Actor, case: CaseView) -> None:
+def _competent_mediator(field: str, named: Registered, actor: Actor, case: CaseView | None) -> None:
     # The bureau handling the case mediates, or a consumers association it delegates to.
     _role(field, named, (Role.BUREAU, Role.ASSOCIATION))
+    if case is None:
+        return
     in_region = any(covers(own, case.region) for own in named.regions)
     if named.role is Role.BUREAU and named.participant_id != case.handling_bureau and not in_region:
         raise WrongParticipant(
@@ -81,11 +84,11 @@ def _competent_mediator(field: str, named: Registered, actor: Actor, case: CaseV
         )
 
 
-def _court(field: str, named: Registered, actor: Actor, case: CaseView) -> None:
+def _court(field: str, named: Registered, actor: Actor, case: CaseView | None) -> None:
     _role(field, named, (Role.COURT,))
 
 
-def _receiving_bureau(field: str, named: Registered, actor: Actor, case: CaseView) -> None:
+def _receiving_bureau(field: str, named: Registered, actor: Actor, case: CaseView | None) -> None:
     # Where a transfer may go (the competent bureau, wherever it is) is the transfer rule's;
     # here only that it is a bureau that can act on it.
     if named.role is not Role.BUREAU:
@@ -99,7 +102,9 @@ def _unknown_bureau(field: str, value: str) -> str:
     )
 
 
-def _enforcement_of_the_bureau(field: str, named: Registered, actor: Actor, case: CaseView) -> None:
+def _enforcement_of_the_bureau(
+    field: str, named: Registered, actor: Actor, case: CaseView | None
+) -> None:
     # A report is handed to enforcement staff of the receiving bureau's own area.
     _role(field, named, (Role.ENFORCEMENT,))
     if not any(covers(own, region) for own in actor.regions for region in named.regions):
@@ -140,7 +145,7 @@ def check_named(
     event_type: str,
     data: Mapping[str, Any],
     actor: Actor,
-    case: CaseView,
+    case: CaseView | None,
     registry: Mapping[str, Registered],
 ) -> None:
     """Refuse the event if a participant it names is unknown, disabled, or wrong for its field."""
@@ -148,12 +153,27 @@ def check_named(
         value = data.get(field)
         if not isinstance(value, str):
             continue  # absent where optional; its type is the schema's
-        named = registry.get(value)
-        if (named is None or not named.enabled) and field == "to_bureau":
-            raise UnknownBureau(_unknown_bureau(field, value))
-        if named is None or not named.enabled:
-            raise UnknownParticipant(
-                f"/data/{field}: {value} is not a registered, enabled participant; name the"
-                " participant id the hub registered"
-            )
-        rule(field, named, actor, case)
+        try:
+            _check_one(field, value, rule, actor, case, registry)
+        except InvalidData as refused:
+            refused.pointer = f"/data/{field}"
+            raise
+
+
+def _check_one(
+    field: str,
+    value: str,
+    rule: Rule,
+    actor: Actor,
+    case: CaseView | None,
+    registry: Mapping[str, Registered],
+) -> None:
+    named = registry.get(value)
+    if (named is None or not named.enabled) and field == "to_bureau":
+        raise UnknownBureau(_unknown_bureau(field, value))
+    if named is None or not named.enabled:
+        raise UnknownParticipant(
+            f"/data/{field}: {value} is not a registered, enabled participant; name the"
+            " participant id the hub registered"
+        )
+    rule(field, named, actor, case)

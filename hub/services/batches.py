@@ -105,7 +105,6 @@ class BatchIntake:
                 await asyncio.sleep(0)
             try:
                 event = build_pending(item, participant.participant_id, evidence, pipeline=pipeline)
-                await self._vet(event)
             except Problem as problem:
                 outcomes[index] = problem
                 continue
@@ -116,14 +115,6 @@ class BatchIntake:
             for (index, _), outcome in zip(pending, appended, strict=True):
                 outcomes[index] = outcome
         return BatchResult(outcomes, batch_receipt)  # type: ignore[arg-type]
-
-    async def _vet(self, event: PendingEvent) -> None:
-        try:
-            await self.checks.vet(event)
-        except Problem:
-            # As for a single event: a retry gets its receipt even where the look-up now fails.
-            if await self.events.get_by_event_id(event.event_id) is None:
-                raise
 
     async def _append(
         self, participant: Participant, events: list[PendingEvent]

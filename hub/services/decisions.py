@@ -2,8 +2,8 @@
 
 A chain is a complaint's or a report's (举报); `report.*` events open and extend a report's chain,
 decided by `hub.domain.report`, everything else a complaint's, decided by `hub.domain.case`. The
-facts a check cannot read without I/O (whether a transfer's receiving bureau is registered) are
-looked up once before the item joins a group (`CaseChecks.vet`).
+one fact a check cannot read from the case, the registry's entry for each participant an event
+names, is read by the store in the same transaction and passed in (`hub.domain.named`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from hub.domain.errors import (
     WrongRole,
 )
 from hub.domain.lifecycle import EventType
+from hub.domain.named import Registered, check_named
 from hub.domain.report import (
     DEADLINE_BREACHED,
     REPORT_EVENT_TYPES,
@@ -41,7 +42,7 @@ from hub.domain.visibility import may_read_case, may_read_chain
 from hub.problems import Problem
 from hub.services.calendar import CalendarSource
 from hub.store.events import CaseState, Check, Decision, PendingEvent
-from hub.store.participants import Participant, ParticipantStore
+from hub.store.participants import Participant
 
 
 class DomainRefusal(Problem):
@@ -50,15 +51,9 @@ class DomainRefusal(Problem):
     title = "Refused by a complaint rule"
 
     def __init__(self, err: DomainError) -> None:
-        super().__init__(err.message)
+        super().__init__(err.message, **({"pointer": err.pointer} if err.pointer else {}))
         self.slug = err.code.replace("_", "-")
         self.status = err.status
-
-
-class UnknownBureau(Problem):
-    """A transfer names a receiving bureau the hub does not know, or one that is disabled."""
-
-    slug, title, status = "unknown-bureau", "Unknown receiving bureau", 422
 
 
 class ComplaintIdNotOwn(Problem):
@@ -99,6 +94,7 @@ def _decide_complaint(
     actor: Actor,
     accepted_at: datetime,
     checks: CaseChecks,
+    named: Mapping[str, Registered],
 ) -> Decision:
     view = from_state(case.snapshot["state"]) if case is not None else None
     if view is not None and actor.role is not Role.HUB and not may_read_case(actor, view):
@@ -108,6 +104,8 @@ def _decide_complaint(
     if case is not None and doc["type"] == ReportEventType.RECEIVED:
         # a report is received on a chain of its own, never onto a complaint's id
         raise ComplaintExists(case.complaint_id)
+    if view is not None:
+        check_named(str(doc["type"]), doc["data"], actor, view, named)
     decision = decide(view, doc, actor, accepted_at, checks.calendars.current, checks.rules)
     new = decision.new_case
     snapshot = {"state": to_state(new), "public": new.to_json()}
@@ -128,6 +126,7 @@ def _decide_report(
     actor: Actor,
     accepted_at: datetime,
     checks: CaseChecks,
+    named: Mapping[str, Registered],
 ) -> Decision:
     view = report_from_state(case.snapshot["state"]) if case is not None else None
     if view is not None and actor.role is not Role.HUB and not may_read_chain(actor, view):
@@ -135,6 +134,8 @@ def _decide_report(
     event_type = str(doc["type"])
     if view is not None and event_type not in REPORT_EVENT_TYPES | {DEADLINE_BREACHED}:
         raise IllegalTransition(view.status, event_type, "a report's chain takes report events")
+    if view is not None:
+        check_named(event_type, doc["data"], actor, None, named)
     new = decide_report(
         view, doc, actor, accepted_at, checks.calendars.current, checks.report_rules
     )
@@ -151,32 +152,21 @@ class CaseChecks:
         *,
         rules: tuple[RuleSet, ...] = RULES,
         report_rules: tuple[ReportRules, ...] = REPORT_RULES,
-        participants: ParticipantStore | None = None,
     ) -> None:
         self.calendars = calendars
         self.rules = rules
         self.report_rules = report_rules
-        self._participants = participants
-
-    async def vet(self, pending: PendingEvent) -> None:
-        """Refuse, before the commit, what needs a look-up: a transfer to a bureau that is not
-        registered, not a bureau, or disabled (it could never act on the case)."""
-        if pending.type != EventType.TRANSFERRED or self._participants is None:
-            return
-        to_bureau = str(orjson.loads(pending.body)["data"]["to_bureau"])
-        found = await self._participants.get(to_bureau)
-        if found is None or found.role != Role.BUREAU or not found.enabled:
-            raise UnknownBureau(
-                f"/data/to_bureau: {to_bureau} is not a registered, enabled bureau; a "
-                "complaint is transferred to the competent bureau's participant id",
-                pointer="/data/to_bureau",
-            )
 
     def for_actor(self, participant: Participant) -> Check:
         return self.for_domain_actor(actor_of(participant))
 
     def for_domain_actor(self, actor: Actor) -> Check:
-        def check(case: CaseState | None, event: PendingEvent, accepted_at: datetime) -> Decision:
+        def check(
+            case: CaseState | None,
+            event: PendingEvent,
+            accepted_at: datetime,
+            named: Mapping[str, Registered],
+        ) -> Decision:
             if not _role_may_send(actor.role, event.type):
                 # What a role may never send is refused alike on every case, seen or not.
                 raise DomainRefusal(WrongRole(actor.role.value, event.type))
@@ -194,7 +184,7 @@ class CaseChecks:
                 _decide_report if _is_report_chain(case, event.type) else _decide_complaint
             )
             try:
-                return decide_chain(case, doc, actor, accepted_at, self)
+                return decide_chain(case, doc, actor, accepted_at, self, named)
             except DomainError as err:
                 raise DomainRefusal(err) from err
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from hub.crypto.jcs import canonical_json, check_signable
 from hub.domain.breaches import is_hub_event_id
-from hub.problems import EventIdReused, IdConflict, InvalidRecord, Problem
+from hub.domain.named import named_ids
+from hub.problems import EventIdReused, IdConflict, InvalidRecord
 from hub.records.strict_json import loads_stdlib, loads_unique
 from hub.records.validate import validate_event, validate_event_reference
 from hub.services.decisions import CaseChecks
@@ -109,6 +110,7 @@ def build_pending(
             pipeline.canonical(doc) if pipeline.recompute else body
         ).digest(),
         evidence=evidence,
+        named=named_ids(doc["type"], doc["data"]),
     )
 
 
@@ -137,12 +139,5 @@ async def accept_event(
     pending = build_pending(doc, participant.participant_id, evidence, pipeline=pipeline)
     # Idempotency before any decision: a retry after a lost response gets its receipt even when
     # later events have moved the case on since. The group transaction looks the event id up
-    # before it checks the case, so only a refusal before it needs a look-up of its own.
-    try:
-        await checks.vet(pending)
-    except Problem:
-        stored = await store.get_by_event_id(pending.event_id)
-        if stored is not None:
-            return _answer(stored, pending)
-        raise
+    # before it checks the case (or the participants the event names).
     return _answer(await store.append(pending, checks.for_actor(participant)), pending)

@@ -15,7 +15,7 @@ from hub.settings import SETTINGS
 from hub.store.batches import BatchStore
 from hub.store.complaints import ComplaintStore
 from hub.store.resources import EVENT_STORE, POOL, READ_POOL
-from hub.trust.resources import HUB_SIGNER, PARTICIPANTS
+from hub.trust.resources import HUB_SIGNER
 
 CALENDARS: web.AppKey[CalendarSource] = web.AppKey("calendars")
 CHECKS: web.AppKey[CaseChecks] = web.AppKey("checks")
@@ -32,7 +32,6 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     app[CHECKS] = CaseChecks(
         calendars,
         rules=rules_for_setting(app[SETTINGS].pending_cases),
-        participants=app[PARTICIPANTS],
     )
     app[COMPLAINTS] = ComplaintStore(app[POOL])
     app[BATCHES] = BatchIntake(

@@ -29,6 +29,7 @@ import structlog
 
 from hub.clock import Clock, system_clock
 from hub.crypto.receipts import receipt_leaf, receipt_payload
+from hub.domain.named import Registered
 from hub.metrics.instruments import observe_group_commit
 from hub.problems import (
     DatabaseUnavailable,
@@ -42,6 +43,7 @@ from hub.problems import (
 from hub.store.audit import LeafLog
 from hub.store.evidence import Evidence, insert_evidence_txn
 from hub.store.native import NativeState, upsert_native_txn
+from hub.store.participants import registered_txn
 from hub.store.pool import Conn, database_unavailable
 from hub.supervisor import Supervisor
 
@@ -70,6 +72,8 @@ class PendingEvent:
     # The native state this event's record moved to (platform adapters): kept in the same
     # transaction, and only if the event is accepted.
     native_state: NativeState | None = None
+    # The participant ids its body names (hub.domain.named), looked up when it is decided.
+    named: tuple[str, ...] = ()
 
     @property
     def evidence_sha256(self) -> bytes | None:
@@ -130,7 +134,11 @@ class Check(Protocol):
     """
 
     def __call__(
-        self, case: CaseState | None, event: PendingEvent, accepted_at: datetime
+        self,
+        case: CaseState | None,
+        event: PendingEvent,
+        accepted_at: datetime,
+        named: Mapping[str, Registered],
     ) -> Decision: ...
 
 
@@ -140,7 +148,12 @@ class Seal(Protocol):
     def __call__(self, event: PendingEvent, position: int, accepted_at: datetime) -> str: ...
 
 
-def chain_check(case: CaseState | None, event: PendingEvent, accepted_at: datetime) -> Decision:
+def chain_check(
+    case: CaseState | None,
+    event: PendingEvent,
+    accepted_at: datetime,
+    named: Mapping[str, Registered],
+) -> Decision:
     """The minimal rule: versions of one case form a chain 1, 2, 3, ..."""
     current = case.version if case else 0
     if event.version != current + 1:
@@ -575,6 +588,8 @@ async def decide_txn(
     await conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys)
     cases = await cases_txn(conn, complaint_ids)
     stored = await stored_txn(conn, event_ids)
+    # The participants the events name, as the registry holds them in this transaction.
+    named = await registered_txn(conn, sorted({i for event in events for i in event.named}))
     accepted: list[Accepted] = []
     answered: dict[int, Appended | Exception] = {}
     first_index: dict[str, int] = {}
@@ -589,7 +604,7 @@ async def decide_txn(
             continue  # a repeat: the caller answers it from the first item with this id
         first_index[event.event_id] = index
         try:
-            decision = checks[index](cases.get(event.complaint_id), event, accepted_at)
+            decision = checks[index](cases.get(event.complaint_id), event, accepted_at, named)
         except refusal as refused:
             answered[index] = refused
             continue

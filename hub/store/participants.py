@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
 
+from hub.domain.named import Registered
+from hub.domain.roles import Role
 from hub.problems import Conflict, NotFound
+from hub.store.pool import Conn
 
 # Revocations and disablings are announced here, so every hub process closes the open streams.
 TRUST_CHANNEL = "complaint_hub_trust"
@@ -268,3 +272,21 @@ class NonceStore:
     async def purge_expired(self) -> int:
         status = await self._pool.execute("DELETE FROM request_nonces WHERE expires_at < now()")
         return int(status.split()[-1])
+
+
+async def registered_txn(conn: Conn, participant_ids: Sequence[str]) -> dict[str, Registered]:
+    """What the registry holds of each id an event names, read in the caller's transaction, so
+    the decision sees the registry as it is when the event commits (hub.domain.named)."""
+    if not participant_ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT participant_id, role, regions, enabled FROM participants"
+        " WHERE participant_id = ANY($1::text[])",
+        list(participant_ids),
+    )
+    return {
+        r["participant_id"]: Registered(
+            r["participant_id"], Role(r["role"]), tuple(r["regions"] or ()), r["enabled"]
+        )
+        for r in rows
+    }
