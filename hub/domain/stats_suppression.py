@@ -126,15 +126,21 @@ def decide(
     without are decided the same way whatever `table` is."""
     target = depth_of(table)
     finest: Depth = (3, 3, 1, target[3])
-    counts: dict[Depth, dict[Cell, int]] = {}
+    finest_counts: dict[Cell, int] = defaultdict(int)
     for cell, n in base.items():
         if n:
-            for depth in _depths(finest):
-                key = ancestor(cell, depth)
-                table_counts = counts.setdefault(depth, {})
-                table_counts[key] = table_counts.get(key, 0) + n
-    for depth in _depths(finest):
-        counts.setdefault(depth, {})
+            finest_counts[ancestor(cell, finest)] += n
+    counts: dict[Depth, dict[Cell, int]] = {finest: dict(finest_counts)}
+    # each coarser table summed from one a step finer, already summed: far fewer cells than
+    # summing every table from the finest
+    for depth in sorted(_depths(finest), key=sum, reverse=True):
+        if depth in counts:
+            continue
+        source = _finer(depth, finest)
+        summed: dict[Cell, int] = defaultdict(int)
+        for cell, n in counts[source].items():
+            summed[ancestor(cell, depth)] += n
+        counts[depth] = dict(summed)
     hidden: dict[Depth, set[Cell]] = {}
     margin: Depth = (3, 3, 1, 0)
     blocks, unbounded = _blocks(counts[margin], threshold)
@@ -146,6 +152,16 @@ def decide(
         decisions.blocks[1] = split
         decisions.unbounded |= split_unbounded
     return decisions
+
+
+def _finer(depth: Depth, finest: Depth) -> Depth:
+    """The table one step finer than `depth` along the first tree that has one."""
+    for axis in range(4):
+        if depth[axis] < finest[axis]:
+            finer = list(depth)
+            finer[axis] += 1
+            return (finer[0], finer[1], finer[2], finer[3])
+    raise AssertionError(f"{depth} is the finest table")
 
 
 def _depths(finest: Depth) -> list[Depth]:
@@ -183,12 +199,19 @@ def _hide_cuts(
 ) -> None:
     """Hide, in every table of `depths`, each cell holding part of a block and not all of it,
     and each cell holding any part of an unbounded block."""
-    for depth in depths:
+    ordered = sorted(depths, key=sum, reverse=True)
+    finest = ordered[0]
+    # each block's cells in every table, lifted from the table a step finer
+    parents: dict[Depth, list[set[Cell]]] = {finest: [set(members) for members in blocks]}
+    for depth in ordered:
+        if depth not in parents:
+            source = parents[_finer(depth, finest)]
+            lift = {cell: ancestor(cell, depth) for cells in source for cell in cells}
+            parents[depth] = [{lift[cell] for cell in cells} for cells in source]
         cut: set[Cell] = set()
-        for members in blocks:
-            parents = {ancestor(cell, depth) for cell in members}
-            if len(parents) > 1 or members in unbounded:
-                cut |= parents
+        for members, cells in zip(blocks, parents[depth], strict=True):
+            if len(cells) > 1 or members in unbounded:
+                cut |= cells
         hidden[depth] = cut
 
 
@@ -202,9 +225,7 @@ def _blocks(
     open_cells = {cell for cell, n in base.items() if 0 < n < threshold}
     taken = set(open_cells)
     for depth in MARGIN_PATH:
-        under: dict[Cell, list[Cell]] = defaultdict(list)
-        for cell in base:
-            under[ancestor(cell, depth)].append(cell)
+        under: dict[Cell, list[Cell]] = {}
         whole: dict[Cell, list[set[Cell]]] = defaultdict(list)
         for block in resolved:
             parents = {ancestor(cell, depth) for cell in block}
@@ -224,7 +245,10 @@ def _blocks(
                     smallest |= members
                     continue
                 # else hide shown cells under the key, the smallest first
-                for cell in sorted(under[key], key=lambda c: (base[c], c)):
+                if not under:
+                    for cell in base:
+                        under.setdefault(ancestor(cell, depth), []).append(cell)
+                for cell in sorted(under.get(key, ()), key=lambda c: (base[c], c)):
                     if _margin(members, base) >= threshold:
                         break
                     if cell not in taken:

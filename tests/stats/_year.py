@@ -17,6 +17,7 @@ import asyncpg
 import orjson
 from aiohttp import web
 
+from hub.domain.deadlines import OWNER, DeadlineName, Owner
 from hub.domain.roles import Actor, Role
 from hub.services.intake import build_pending
 from hub.services.resources import CHECKS
@@ -290,7 +291,8 @@ class Fact:
     recovered_fen: int = 0
     resolution: str | None = None
     handler: str | None = None
-    breaches: int = 0
+    breaches: int = 0  # charged to the platform (or its merchant)
+    bureau_breaches: int = 0  # charged to the bureau (or the mediator)
 
 
 def facts(events: Iterable[dict[str, Any]]) -> dict[str, Fact]:
@@ -329,5 +331,8 @@ def facts(events: Iterable[dict[str, Any]]) -> dict[str, Fact]:
             fact.recovered_fen = data["amount_fen"]
             fact.resolution = data["resolution"]
         elif kind == "deadline.breached":
-            fact.breaches += 1
+            if OWNER[DeadlineName(data["deadline"])] in (Owner.PLATFORM, Owner.MERCHANT):
+                fact.breaches += 1
+            else:
+                fact.bureau_breaches += 1
     return result

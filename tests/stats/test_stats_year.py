@@ -77,6 +77,7 @@ def _figures(group: list[Fact]) -> dict[str, Any]:
         "p90_days_to_resolve": quantile_days(days, 0.9),
         "resolved_within_deadline": sum(1 for f in resolved if f.breaches == 0),
         "breached_deadlines": sum(f.breaches for f in group),
+        "bureau_breached_deadlines": sum(f.bureau_breaches for f in group),
     }
 
 
@@ -272,8 +273,10 @@ async def test_a_year_of_figures_scopes_and_suppression(
 
 
 async def test_the_rollup_never_counts_twice(
-    clock: Clock, client: Any, app: web.Application, db: asyncpg.Connection
+    clock: Clock, client: Any, app: web.Application, db: asyncpg.Connection, enrol: Any
 ) -> None:
+    for district, participant in DISTRICTS.items():  # the handling bureaus the year names
+        await enrol(participant, "bureau", regions=(district,))
     await append_year(app, plan_year(seed=7, complaints=60, reports=5))
     worker = app[STATS_WORKER]
     store = app[STATS].store
