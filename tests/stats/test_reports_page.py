@@ -78,6 +78,12 @@ async def test_the_report_page_renders_in_chromium_with_its_charts(
     page = await response.text()
     assert "<svg" in page
     assert "平台排行" in page
+    assert 'id="bureaus"' in page  # the bureaus' own timeliness, apart from the platforms'
+    # 受理 is a bureau's acceptance: what was received is 收到, never 受理投诉
+    assert "收到投诉" in page
+    assert "受理投诉" not in page
+    assert "挽回经济损失" in page
+    assert '"Noto Sans CJK SC"' in page  # a font that draws Chinese, named before the default
     assert "@media print" in page
 
     dom = await _chromium(url, "--dump-dom")
