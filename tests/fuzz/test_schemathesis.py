@@ -9,8 +9,12 @@ response is checked: never a 5xx, and always a status, content type, headers and
 document describes.
 
 Generated requests reach past the 404s: path parameters lean towards the seeded complaints and
-subscriptions and the enrolled platform, and some generated events are replaced by valid filings
-and notes built from schemas/examples, so complaints are created during the run too.
+subscriptions and the enrolled platform. Event and batch bodies are drawn from the served document
+as it is (its event union has one branch per type); a drawn filing is often pointed at the hub's
+state (a fresh id in the bureau's namespace, version 1, a region of its jurisdiction, the bureau
+channel) with the rest of it as drawn, and some events and batches are replaced by valid filings
+and notes built from schemas/examples, so complaints are created during the run, through both
+POST /v1/events and POST /v1/batches, and counted at the end.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import copy
 import json
 import random
 import shutil
@@ -69,6 +72,12 @@ EXAMPLES = {"POST /v1/events": 700}
 DEFAULT_EXAMPLES = 240
 # How often a generated path parameter is replaced by one that exists.
 EXISTING_BIAS = 0.7
+# How often a drawn filing is pointed at the hub's state, and how often an event or a batch is
+# replaced by valid ones from schemas/examples.
+LANDING_BIAS = 0.7
+EXAMPLE_BIAS = 0.2
+# A region inside the fuzzing bureau's jurisdiction (330100, Hangzhou).
+BUREAU_REGION = "330106"
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
@@ -82,32 +91,11 @@ MAX_WAIT_S = 0
 SENT: collections.Counter[str] = collections.Counter()
 
 
-# -- the document, with the event body in a form a generator can satisfy ----------------------
-
-
-def _generatable(document: dict[str, Any]) -> dict[str, Any]:
-    """The served document with the event schema's per-type `if`/`then` chain restated as an
-    `anyOf` of one branch per type.
-
-    The two accept exactly the same events (`type` is required and one of the types, so exactly
-    one `if` holds, and the branches' `type` constants exclude each other), but a generator cannot
-    satisfy 27 conditionals at once, while it can pick a branch.
-    """
-    generatable = copy.deepcopy(document)
-    event = generatable["components"]["schemas"]["event-v1.json"]
-    branches = []
-    for rule in event.pop("allOf"):
-        assert set(rule) == {"if", "then"}, rule
-        event_type = rule["if"]["properties"]["type"]["const"]
-        branches.append(
-            {"properties": {"type": {"const": event_type}, **rule["then"]["properties"]}}
-        )
-    event["anyOf"] = branches
-    return generatable
+# -- the document ------------------------------------------------------------------------------
 
 
 DOCUMENT = dict(api_description().document)
-SCHEMA = schemathesis.openapi.from_dict(_generatable(DOCUMENT))
+SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
 OPERATIONS = [(method, path) for method, path, _ in operations(DOCUMENT)]
 
 
@@ -155,6 +143,11 @@ class FuzzHub:
     subscriptions: list[str]
     platform_code: str
     statuses: collections.Counter[tuple[str, int]] = field(default_factory=collections.Counter)
+    # Events accepted (201, alone or as a batch item) and complaints filed by them, by operation
+    # and by where the event came from: "drawn" from the document, or an "example".
+    accepted: collections.Counter[tuple[str, str]] = field(default_factory=collections.Counter)
+    filed: collections.Counter[tuple[str, str]] = field(default_factory=collections.Counter)
+    example_ids: set[str] = field(default_factory=set)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -223,9 +216,11 @@ async def _seed(url: str, bureau: Signer, platform: Signer) -> tuple[list[str], 
         for index in range(SEEDED_COMPLAINTS):
             complaint_id = f"bureau.hz:FZ-{uuid.uuid4().hex[:10].upper()}"
             for version, event_type in enumerate(path[: 1 + index % 3], start=1):
-                await as_bureau.call(
-                    "POST", "/v1/events", json=_event(event_type, complaint_id, version)
-                )
+                body = _event(event_type, complaint_id, version)
+                if event_type == "complaint.accepted":
+                    # The hub takes only a registered bureau as the handling one: this one.
+                    body["data"] = {**body["data"], "handling_bureau": BUREAU[0]}
+                await as_bureau.call("POST", "/v1/events", json=body)
             await as_bureau.call("PUT", f"/v1/complaints/{complaint_id}/personal", json=personal)
             if index % 3 == 2:
                 acknowledged = _event("complaint.acknowledged", complaint_id, 4)
@@ -267,9 +262,72 @@ def fuzz_hub(server_url: str) -> Iterator[FuzzHub]:
 # -- steering generated cases towards what exists -------------------------------------------
 
 
+def _filing_id() -> str:
+    return f"bureau.hz:FZ-{uuid.uuid4().hex[:10].upper()}"
+
+
+def _landed(event: Any) -> Any:
+    """A drawn filing pointed at the hub's state: a fresh id in the bureau's namespace at
+    version 1, on the bureau channel in a region of its jurisdiction. The rest stays as drawn;
+    any other event is left as it is."""
+    if not isinstance(event, dict) or event.get("type") != "complaint.filed":
+        return event
+    if not isinstance(event.get("data"), dict):
+        return event
+    data = {**event["data"], "channel": "bureau", "region": BUREAU_REGION}
+    return {
+        **event,
+        "event_id": str(uuid.uuid4()),
+        "complaint_id": _filing_id(),
+        "version": 1,
+        "data": data,
+    }
+
+
+def _examples(hub: FuzzHub, rng: random.Random, *, most: int) -> list[dict[str, Any]]:
+    """At most `most` valid events from schemas/examples, remembered as such: a filing and
+    perhaps a note on it, or a note on a seeded complaint at a version it may not have reached."""
+    if rng.random() < 0.5:
+        filed_id = _filing_id()
+        events = [_event("complaint.filed", filed_id, 1)]
+        if most > 1 and rng.random() < 0.5:
+            events.append(_event("case.note_added", filed_id, 2))
+    else:
+        events = [_event("case.note_added", rng.choice(hub.complaints), rng.randint(2, 12))]
+    hub.example_ids.update(event["event_id"] for event in events)
+    return events
+
+
+def _steer_events(case: Case[Any], hub: FuzzHub, rng: random.Random) -> bool:
+    """Steer the body of POST /v1/events or /v1/batches; True when the bureau must sign it."""
+    body = case.body
+    if case.operation.label == "POST /v1/events" and isinstance(body, dict):
+        if rng.random() < EXAMPLE_BIAS:
+            (case.body,) = _examples(hub, rng, most=1)
+            return True
+        if body.get("type") == "complaint.filed" and rng.random() < LANDING_BIAS:
+            case.body = _landed(body)
+            return True
+    if case.operation.label == "POST /v1/batches" and isinstance(body, dict):
+        events = body.get("events")
+        if not isinstance(events, list):
+            return False
+        steered = False
+        if rng.random() < LANDING_BIAS:
+            events[:] = [_landed(event) for event in events]
+            steered = True
+        if rng.random() < EXAMPLE_BIAS:
+            at = rng.randint(0, len(events))
+            events[at:at] = _examples(hub, rng, most=2)
+            steered = True
+        return steered
+    return False
+
+
 def _steer(case: Case[Any], hub: FuzzHub, rng: random.Random) -> Signer:
-    """Point some path parameters at what exists, keep long-polls short, sometimes send a valid
-    event instead of a generated one; returns the participant to sign as."""
+    """Point some path parameters at what exists, keep long-polls short, point drawn filings at
+    the hub's state and sometimes send valid events besides; returns the participant to sign
+    as."""
     params = case.path_parameters or {}
     if "complaint_id" in params and rng.random() < EXISTING_BIAS:
         # Erasing the personal part is final: keep half of the seeded complaints out of its way.
@@ -289,16 +347,30 @@ def _steer(case: Case[Any], hub: FuzzHub, rng: random.Random) -> Signer:
     query = case.query if isinstance(case.query, dict) else None
     if query is not None and isinstance(query.get("wait"), int) and query["wait"] > MAX_WAIT_S:
         query["wait"] = MAX_WAIT_S
-    if case.operation.label == "POST /v1/events" and rng.random() < 0.25:
-        if rng.random() < 0.5:
-            filed_id = f"bureau.hz:FZ-{uuid.uuid4().hex[:10].upper()}"
-            case.body = _event("complaint.filed", filed_id, 1)
-        else:
-            case.body = _event("case.note_added", rng.choice(hub.complaints), rng.randint(2, 12))
+    if _steer_events(case, hub, rng):
         return hub.bureau
     if case.path.startswith("/v1/platforms/"):
         return hub.platform
     return hub.bureau if rng.random() < 0.75 else hub.platform
+
+
+def _count_accepted(case: Case[Any], response: requests.Response, hub: FuzzHub) -> None:
+    """Count the events the hub accepted and the complaints they filed, by their origin."""
+    accepted: list[dict[str, Any]] = []
+    if case.operation.label == "POST /v1/events" and response.status_code == 201:
+        accepted.append(case.body)
+    if case.operation.label == "POST /v1/batches" and response.status_code == 200:
+        events = case.body["events"]
+        accepted += [
+            events[item["index"]]
+            for item in response.json()["items"]
+            if item["outcome"] == "accepted"
+        ]
+    for event in accepted:
+        key = (case.operation.label, "example" if event["event_id"] in hub.example_ids else "drawn")
+        hub.accepted[key] += 1
+        if event["type"] == "complaint.filed":
+            hub.filed[key] += 1
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -360,6 +432,7 @@ def test_generated_requests_get_no_5xx_and_documented_responses(
         response = _call(case, fuzz_hub, signer, session)
         fuzz_hub.statuses[(label, response.status_code)] += 1
         case.validate_response(response, checks=CHECKS)
+        _count_accepted(case, response, fuzz_hub)
 
     with contextlib.closing(session):
         run()
@@ -378,7 +451,28 @@ def test_the_run_sent_enough_requests_and_reached_the_deep_operations(
         for label in sorted(by_operation):
             statuses = ", ".join(f"{s}: {n}" for s, n in sorted(by_operation[label].items()))
             print(f"  {label}: {statuses}")
+    accepted, filed = fuzz_hub.accepted, fuzz_hub.filed
+    drawn = sum(n for (_, origin), n in accepted.items() if origin == "drawn")
+    drawn_filed = sum(n for (_, origin), n in filed.items() if origin == "drawn")
+    with capsys.disabled():
+        print(
+            f"fuzz: {accepted.total()} events accepted, {filed.total()} complaints created"
+            f" ({drawn} events and {drawn_filed} complaints drawn from the document)"
+        )
+        for label in ("POST /v1/events", "POST /v1/batches"):
+            counts = ", ".join(
+                f"{origin}: {accepted[label, origin]} accepted, {filed[label, origin]} filed"
+                for origin in ("drawn", "example")
+            )
+            print(f"  {label}: {counts}")
     assert sum(SENT.values()) >= MINIMUM_REQUESTS
+    # The write path was reached: events accepted through both operations, complaints created,
+    # and bodies drawn from the document among them, not only the examples.
+    for label in ("POST /v1/events", "POST /v1/batches"):
+        assert accepted[label, "drawn"] + accepted[label, "example"] > 0, (label, accepted)
+    assert filed.total() > 0, filed
+    assert drawn > 0, accepted
+    assert drawn_filed > 0, filed
     # Deep operations answered with success, not only 404s: the steering reached real records.
     for label in (
         "POST /v1/events",
