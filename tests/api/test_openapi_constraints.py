@@ -23,7 +23,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from hub.api.feed import _MAX_TYPES_CHARS
 from hub.api.openapi import api_description
+from hub.domain.categories import Level1
 from hub.domain.roles import Actor, Role
 from hub.domain.stats_cells import COMPLAINT_DIMENSIONS, KINDS, REPORT_DIMENSIONS
 from hub.domain.stats_grid import Grain, Level
@@ -261,6 +263,33 @@ async def test_the_hub_refuses_an_inbound_complaint_id_the_document_rules_out(
     )
     assert answer.status == 400, answer.body
     assert answer.json()["parameter"] == "complaint_id"
+
+
+# -- the complaints list and the feed: their filters ---------------------------------------------
+
+
+def test_the_category_filter_is_one_of_the_first_level_categories() -> None:
+    schema = _follow(_parameter("/v1/complaints", "get", "category")["schema"])
+    assert set(schema["enum"]) == set(Level1)
+
+
+def test_the_feeds_types_filter_states_its_length() -> None:
+    for path in ("/v1/feed", "/v1/feed/stream"):
+        description = _parameter(path, "get", "types")["description"]
+        assert f"{_MAX_TYPES_CHARS} characters" in description, path
+
+
+async def test_the_hub_refuses_the_filters_the_document_rules_out(cast: Cast) -> None:
+    bureau = await cast("bureau")
+    too_many = ",".join(["complaint.filed"] * (_MAX_TYPES_CHARS // 16 + 1))
+    assert len(too_many) > _MAX_TYPES_CHARS
+    for path, parameter in (
+        ("/v1/complaints?category=quality_of_life", "category"),
+        (f"/v1/feed?types={too_many}", "types"),
+    ):
+        answer = await bureau.request("GET", path)
+        assert answer.status == 400, (path, answer.body)
+        assert answer.json()["parameter"] == parameter, path
 
 
 # -- the feed as Server-Sent Events: each data field is a FeedItem --------------------------------
