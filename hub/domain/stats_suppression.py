@@ -275,33 +275,37 @@ def _split_blocks(
 ) -> tuple[list[frozenset[Cell]], set[frozenset[Cell]]]:
     """The blocks of a breakdown's finest cells (day x district x platform x value), each
     within one cell of the margin, a shown finest cell or a block of hidden ones, so that no
-    published margin figure cuts it. Each can always be made safe there: the margin cell holds
-    at least `threshold` records."""
+    published margin figure cuts it. Each is safe there: the margin cell or block holds at least
+    `threshold` records."""
     cells_of: dict[Cell, list[Cell]] = defaultdict(list)
     for cell in base:
         cells_of[ancestor(cell, (3, 3, 1, 0))].append(cell)
     block_of = {x: b for b in margin_blocks for x in b}
     blocks: list[frozenset[Cell]] = []
     unbounded: set[frozenset[Cell]] = set()
-    for margin_block in margin_unbounded:
-        block = frozenset(c for x in margin_block for c in cells_of[x])
+    for open_block in margin_unbounded:
+        block = frozenset(c for x in open_block for c in cells_of[x])
         blocks.append(block)
         unbounded.add(block)
-    leftovers: dict[frozenset[Cell], set[Cell]] = defaultdict(set)
+    # every breakdown cell of a block of hidden margin cells is hidden, in one block: a move
+    # between two of the margin's cells is then a move between two of its breakdown cells, and
+    # no breakdown figure pins a hidden margin cell down (its values all shown would)
+    within: dict[frozenset[Cell], set[Cell]] = defaultdict(set)
     for x, cells in sorted(cells_of.items()):
-        if block_of.get(x) in margin_unbounded:
+        held_by = block_of.get(x)
+        if held_by in margin_unbounded:
+            continue
+        if held_by is not None:
+            within[held_by] |= set(cells)
             continue
         members = {c for c in cells if 0 < base[c] < threshold}
-        if not members:
-            continue
-        _fill(members, cells, base, threshold)
-        if _margin(members, base) >= threshold or x not in block_of:
+        if members:
+            # a shown margin cell holds at least the threshold: its own values always suffice
+            _fill(members, cells, base, threshold)
             blocks.append(frozenset(members))
-        else:
-            leftovers[block_of[x]] |= members
-    for margin_block, members in sorted(leftovers.items(), key=lambda item: sorted(item[0])):
-        _fill(members, [c for x in sorted(margin_block) for c in cells_of[x]], base, threshold)
-        blocks.append(frozenset(members))
+    blocks.extend(
+        frozenset(cells) for _, cells in sorted(within.items(), key=lambda i: sorted(i[0]))
+    )
     return blocks, unbounded
 
 

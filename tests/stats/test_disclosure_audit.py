@@ -123,3 +123,31 @@ def test_a_breakdown_keeps_its_cells_and_the_totals_protected(seed: int) -> None
     split = Table(Grain.DAY, Level.DISTRICT, by_platform=True, by_value=True)
     hidden, narrowest = _assert_protected(base, split)
     print(f"breakdown seed {seed}: {hidden} hidden cells, narrowest range {narrowest}")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 62),
+            st.sampled_from(HANGZHOU + NINGBO),
+            st.sampled_from(PLATFORMS),
+            st.sampled_from(CATEGORIES),
+            st.integers(1, 12),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([3, 5, 8]),
+)
+def test_random_periods_with_a_breakdown_keep_every_hidden_cell_protected(
+    groups: list[tuple[int, str, str, str, int]], threshold: int
+) -> None:
+    # a hidden margin cell whose values were all shown once gave the margin cell away
+    base: dict[Cell, int] = {}
+    for day, district, platform, category, n in groups:
+        cell = (dt.date(2026, 11, 1) + dt.timedelta(days=day - 1), district, platform, category)
+        base[cell] = base.get(cell, 0) + n
+    split = Table(Grain.DAY, Level.DISTRICT, by_platform=True, by_value=True)
+    decisions = decide(base, split, threshold=threshold)
+    assert all(r.width >= threshold for r in audit(decisions))
