@@ -83,6 +83,7 @@ async def test_bad_input_is_refused_with_its_problem_and_writes_nothing(
     case: dict[str, Any], enrol: Enrol, db: asyncpg.Connection
 ) -> None:
     cast = Cast(enrol)
+    await cast("association")  # the examples name it as mediator: registered, as the hub checks
     setup = case.get("setup", {"path": "bureau", "version": 0})
     prepared = await prepare(cast, setup["path"], setup["version"], **setup.get("filed", {}))
     # a complaint not filed yet is named in its sender's namespace, the only one it may file in

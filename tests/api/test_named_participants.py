@@ -55,6 +55,7 @@ async def _filed(bureau: HubClient, filer: str = XIHU) -> str:
         ("bureau.nb", "wrong-participant"),  # another city's bureau
         ("bureau.hz", "wrong-participant"),  # its own city's bureau, above it
         ("platform.jd", "wrong-participant"),  # a platform
+        ("court.hz.internet", "wrong-participant"),  # a court, which would then read the case
         ("no.such.bureau", "unknown-participant"),  # nobody
         ("bureau.gone", "unknown-participant"),  # disabled
     ],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ import asyncpg
 import orjson
 import pytest
 
+from hub.domain.named import Registered
 from hub.problems import InvalidRecord
 from hub.sdk.client import HubClient
 from hub.store.events import (
@@ -134,10 +135,13 @@ def _pending(complaint_id: str, version: int = 1) -> PendingEvent:
 
 
 def _poisoning_check(
-    case: CaseState | None, event: PendingEvent, accepted_at: datetime
+    case: CaseState | None,
+    event: PendingEvent,
+    accepted_at: datetime,
+    named: Mapping[str, Registered],
 ) -> Decision:
     """Decides like `chain_check`, but the snapshot of a "P..." case holds a NUL jsonb refuses."""
-    decision = chain_check(case, event, accepted_at)
+    decision = chain_check(case, event, accepted_at, named)
     if event.complaint_id.startswith("P"):
         return Decision(dataclasses_replace_snapshot(decision.case, {"note": "a\u0000b"}))
     return decision

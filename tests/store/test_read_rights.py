@@ -26,7 +26,9 @@ from hub.services.intake import build_pending
 from hub.services.resources import CHECKS, COMPLAINT_LISTS
 from hub.settings import Settings
 from hub.store.complaints import ComplaintFilters, ComplaintStore
+from hub.store.participants import Participant
 from hub.store.resources import EVENT_STORE
+from hub.trust.resources import PARTICIPANTS
 from tests.clocks import MovableClock, app_on_clock
 from tests.conftest import example
 
@@ -69,9 +71,9 @@ READERS = (
 MEDIATED = "bureau.zj.hz.xihu:HZ-1"  # Xihu's, mediated by the association, referred to a court
 TRANSFERRED = "bureau.zj.hz.xihu:HZ-2"  # Xihu's, transferred to Nanjing, then on to Binjiang
 ODR = "taobao:ODR-1"  # Taobao's own ODR complaint, in Nanjing
-# Binjiang's, accepted naming as handling bureau a participant that is no bureau
+# Binjiang's, accepted by itself; naming a court as its handling bureau is refused at the write
 MISNAMED = "bureau.zj.hz.binjiang:HZ-3"
-REPORT = "bureau.zj.hz.xihu:JB-1"  # reported with HZ-1, verified, handed to Nanjing's enforcement
+REPORT = "bureau.zj.hz.xihu:JB-1"  # reported with HZ-1, verified, handed to Xihu's enforcement
 ANONYMOUS = "bureau.js.nj:JB-2"  # an anonymous report in Nanjing, about JD
 PROVINCE = "bureau.zj:JB-3"  # received by the province, in Binjiang's district
 
@@ -87,9 +89,9 @@ SEES = {
     ASSOCIATION: {MEDIATED},  # mediation was delegated to it
     OTHER_ASSOCIATION: set(),
     COURT: {MEDIATED},  # referred to it
-    OTHER_COURT: set(),  # named as HZ-3's handling bureau, but a court reads what is referred
+    OTHER_COURT: set(),  # a court reads what is referred to it
     ENFORCEMENT: {REPORT},  # a report of its region, never a complaint
-    OTHER_ENFORCEMENT: {REPORT, ANONYMOUS},  # handed to it; its region
+    OTHER_ENFORCEMENT: {ANONYMOUS},  # its region
     OPERATOR: {MEDIATED, TRANSFERRED, ODR, MISNAMED, REPORT, ANONYMOUS, PROVINCE},
     HUB: set(),
 }
@@ -140,7 +142,7 @@ CHAINS: list[list[tuple[Actor, dict[str, Any]]]] = [
         ),
         (
             BINJIANG,
-            _event("complaint.accepted", MISNAMED, 2, handling_bureau=OTHER_COURT.participant_id),
+            _event("complaint.accepted", MISNAMED, 2, handling_bureau=BINJIANG.participant_id),
         ),
     ],
     [
@@ -148,7 +150,7 @@ CHAINS: list[list[tuple[Actor, dict[str, Any]]]] = [
         (XIHU, _event("report.verified", REPORT, 2)),
         (
             XIHU,
-            _event("report.handed_over", REPORT, 3, enforcement=OTHER_ENFORCEMENT.participant_id),
+            _event("report.handed_over", REPORT, 3, enforcement=ENFORCEMENT.participant_id),
         ),
     ],
     [
@@ -173,6 +175,19 @@ CHAINS: list[list[tuple[Actor, dict[str, Any]]]] = [
 async def hub(settings: Settings) -> AsyncIterator[web.Application]:
     app = app_on_clock(settings, MovableClock(NOW))
     async with TestClient(TestServer(app, host="127.0.0.1")):
+        # Every reader registered: the write path checks each participant an event names.
+        for actor in READERS:
+            if actor.role is not Role.HUB:
+                participant = Participant(
+                    actor.participant_id,
+                    actor.participant_id,
+                    actor.role.value,
+                    actor.platform,
+                    actor.regions,
+                    None,
+                    True,
+                )
+                await app[PARTICIPANTS].add(participant)
         yield app
 
 
