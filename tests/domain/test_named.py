@@ -155,3 +155,51 @@ def test_every_rule_is_exercised_with_each_kind_of_wrong_value() -> None:
     # with another region's bureau and a disabled one.
     fields = {f for fields in NAMED_FIELDS.values() for f in fields}
     assert fields == {"handling_bureau", "mediator", "court", "to_bureau", "enforcement"}
+
+
+# For every field: a right participant of its role, then the same id unknown, disabled, and
+# registered under each role the field does not take.
+RIGHT = {
+    "handling_bureau": Registered("bureau.xh", Role.BUREAU, ("330106",), True),
+    "mediator": Registered("association.hz", Role.ASSOCIATION, ("330100",), True),
+    "court": Registered("court.hz", Role.COURT, (), True),
+    "to_bureau": Registered("bureau.nb", Role.BUREAU, ("330200",), True),
+    "enforcement": Registered("enforcement.xh", Role.ENFORCEMENT, ("330106",), True),
+}
+TAKES = {
+    "handling_bureau": {Role.BUREAU},
+    "mediator": {Role.BUREAU, Role.ASSOCIATION},
+    "court": {Role.COURT},
+    "to_bureau": {Role.BUREAU},
+    "enforcement": {Role.ENFORCEMENT},
+}
+MATRIX = [
+    (event_type, field, variant)
+    for event_type, fields in NAMED_FIELDS.items()
+    for field in fields
+    for variant in ["unknown", "disabled", *(r.value for r in Role if r not in TAKES[field])]
+]
+
+
+@pytest.mark.parametrize(("event_type", "field", "variant"), MATRIX)
+def test_every_field_refuses_an_unknown_a_disabled_and_each_wrong_role(
+    event_type: str, field: str, variant: str
+) -> None:
+    right = RIGHT[field]
+    check_named(
+        event_type, {field: right.participant_id}, XIHU, Case(), {right.participant_id: right}
+    )
+    if variant == "unknown":
+        registry: dict[str, Registered] = {}
+    elif variant == "disabled":
+        registry = {right.participant_id: dataclasses.replace(right, enabled=False)}
+    else:
+        registry = {right.participant_id: dataclasses.replace(right, role=Role(variant))}
+    with pytest.raises(InvalidData) as caught:
+        check_named(event_type, {field: right.participant_id}, XIHU, Case(), registry)
+    assert caught.value.pointer == f"/data/{field}"
+    assert isinstance(caught.value, (UnknownParticipant, WrongParticipant))
+
+
+def test_the_matrix_covers_every_field() -> None:
+    assert {field for _, field, _ in MATRIX} == set(RIGHT) == set(TAKES)
