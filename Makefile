@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run demo test chaos bench docs lint check clean
+.PHONY: run demo test test-deps chaos bench docs lint check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,12 @@ run: $(STAMP_RUN)
 demo: $(STAMP_RUN)
 	$(BIN)/complaint-hub demo --linger $(DEMO_ARGS)
 
-test: $(STAMP_TEST)
+# The system tools some tests drive (chromium, promtool, nginx, kubectl, systemd-analyze, node),
+# installed with apt where missing when run as root; without them those tests skip, named.
+test-deps:
+	@sh scripts/test-deps
+
+test: $(STAMP_TEST) test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fault-injection suite alone (make test runs it too), printing its counts.

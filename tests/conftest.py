@@ -177,3 +177,37 @@ def enrol(app: web.Application, client: TestClient, hub_base_url: str):  # type:
         return HubClient(hub_base_url, kid, key, session=client.session)
 
     return _enrol
+
+
+# The system tools some tests drive, each with the Debian package that provides it; `make test`
+# installs the missing ones where it can (scripts/test-deps), and a test whose tool is still
+# absent skips, counted under one line per tool at the end of the run.
+TOOL_PACKAGES = {
+    "chromium": "chromium",
+    "promtool": "prometheus",
+    "nginx": "nginx-light",
+    "kubectl": "kubernetes-client",
+    "systemd-analyze": "systemd",
+    "node": "nodejs",
+}
+_MISSING_TOOLS: dict[str, int] = {}
+
+
+def needs_tool(name: str) -> str:
+    """The tool's path, or the calling test skipped and the tool counted for the summary."""
+    path = shutil.which(name)
+    if path is None:
+        _MISSING_TOOLS[name] = _MISSING_TOOLS.get(name, 0) + 1
+        pytest.skip(f"{name} is not installed ({_how_to_get(name)})")
+    return path
+
+
+def _how_to_get(name: str) -> str:
+    return f"apt-get install {TOOL_PACKAGES[name]}, or `make test` as root"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for name, skipped in sorted(_MISSING_TOOLS.items()):
+        terminalreporter.write_line(
+            f"{name} is not installed: {skipped} test(s) skipped ({_how_to_get(name)})"
+        )

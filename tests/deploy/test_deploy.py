@@ -13,7 +13,6 @@ import configparser
 import inspect
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
 from importlib import metadata
@@ -27,6 +26,7 @@ from aiohttp import web, web_protocol
 from hub.app import create_app
 from hub.cli import build_parser
 from hub.settings import _VARIABLES, PREFIX, Settings
+from tests.conftest import needs_tool
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -214,14 +214,6 @@ def test_every_probe_path_is_a_route_of_the_app() -> None:
     assert paths["deployment readinessProbe"] == "/readyz"
 
 
-def _tool(name: str, package: str) -> str:
-    """The program's path; its absence fails the test, since CI installs it (.ci/run)."""
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed (apt-get install -y {package}; .ci/run does it)")
-    return path
-
-
 def _kustomization(directory: Path) -> dict[str, Any]:
     (document,) = _documents(directory / "kustomization.yaml")
     return dict(document)
@@ -263,7 +255,7 @@ def test_every_manifest_is_a_resource_of_a_kustomization_or_an_example() -> None
 @pytest.mark.parametrize("directory", KUSTOMIZATIONS, ids=lambda d: d.name)
 def test_kustomize_renders_every_image_with_the_release_tag(directory: Path) -> None:
     rendered = subprocess.run(
-        [_tool("kubectl", "kubernetes-client"), "kustomize", str(directory)],
+        [needs_tool("kubectl"), "kustomize", str(directory)],
         capture_output=True,
         text=True,
         check=True,
@@ -360,7 +352,7 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
     site = re.sub(r"server hub-[ab]:", "server 127.0.0.1:", site)
     site = site.replace("/etc/nginx/tls/", f"{tmp_path}/")
     site = site.replace("/var/log/nginx/", f"{tmp_path}/")
-    nginx = _tool("nginx", "nginx-light")
+    nginx = needs_tool("nginx")
     version = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr
     major_minor_patch = tuple(int(n) for n in re.findall(r"nginx/(\d+)\.(\d+)\.(\d+)", version)[0])
     if major_minor_patch < (1, 25, 1):
@@ -384,7 +376,7 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
 
 
 def test_the_systemd_unit_parses(tmp_path: Path) -> None:
-    analyze = _tool("systemd-analyze", "systemd")
+    analyze = needs_tool("systemd-analyze")
     unit = configparser.ConfigParser(strict=False, interpolation=None)
     unit.optionxform = str  # type: ignore[assignment,method-assign]
     unit.read(DEPLOY / "systemd" / "complaint-hub.service", encoding="utf-8")

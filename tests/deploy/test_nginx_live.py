@@ -22,6 +22,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from hub.settings import Settings
+from tests.conftest import needs_tool
 from tests.hubproc import free_port
 from tests.waiting import eventually
 
@@ -51,7 +52,8 @@ def nginx(tmp_path: Path, client: TestClient) -> Iterator[str]:
     site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https} ssl")
     site = site.replace("listen 80 default_server", f"listen 127.0.0.1:{http} default_server")
     site = re.sub(r"^\s*listen \[::\].*$", "", site, flags=re.MULTILINE)
-    version = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr
+    nginx = needs_tool("nginx")
+    version = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr
     if tuple(int(n) for n in re.findall(r"nginx/(\d+)\.(\d+)\.(\d+)", version)[0]) < (1, 25, 1):
         site = site.replace("    http2 on;\n", "")  # older nginx: HTTP/1.1 is what is tested
     (tmp_path / "site.conf").write_text(site, encoding="utf-8")
@@ -64,7 +66,7 @@ def nginx(tmp_path: Path, client: TestClient) -> Iterator[str]:
         encoding="utf-8",
     )
     process = subprocess.Popen(
-        ["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
         stderr=subprocess.PIPE,
     )
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,19 +14,24 @@ from hub.cli.redate import dated_today
 from hub.crypto.keys import load_public_key, public_key_raw, write_key_pair
 from hub.store.participants import Participant
 from hub.trust.resources import PARTICIPANTS
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, needs_tool
 from tests.hubproc import REPO
 
-NODE = shutil.which("node")
 SCRIPT = REPO / "examples" / "node" / "send-event.mjs"
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+@pytest.fixture(autouse=True)
+def node() -> None:
+    needs_tool("node")
 
 
 async def _node(*args: str) -> tuple[int, str, str]:
-    assert NODE is not None
     process = await asyncio.create_subprocess_exec(
-        NODE, str(SCRIPT), *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        needs_tool("node"),
+        str(SCRIPT),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None

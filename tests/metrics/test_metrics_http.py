@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import shutil
 from datetime import UTC, datetime
 
 import asyncpg
@@ -16,6 +15,7 @@ from hub.app import create_app
 from hub.ops.metrics.resources import METRICS
 from hub.settings import Settings
 from tests.api._lifecycle import Cast, Enrol, event, prepare
+from tests.conftest import needs_tool
 from tests.metrics._scrape import BEARER, TOKEN, label_values, value
 
 
@@ -32,10 +32,7 @@ async def _scrape(client: TestClient) -> str:
 
 
 def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.fail("promtool is not installed (apt-get install -y prometheus; .ci/run does it)")
-    return path
+    return needs_tool("promtool")
 
 
 async def check_metrics(text: str) -> tuple[int, str]:

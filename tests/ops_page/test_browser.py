@@ -5,7 +5,6 @@ re-enables its disabled webhook endpoint through the page. Screenshots are kept 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +24,7 @@ from hub.platforms.sync.resources import SYNC_AUTOSTART, SYNC_WORKERS
 from hub.platforms.sync.worker import SyncWorker
 from hub.settings import Settings
 from hub.trust.resources import PARTICIPANTS
+from tests.conftest import needs_tool
 from tests.ops_page.conftest import OPERATOR, PASSWORD
 from tests.platforms._sync import Clock
 from tests.stats.test_reports_page import ARTEFACTS, CHROMIUM_FLAGS
@@ -33,7 +33,6 @@ from tests.webhooks.conftest import FakeClock, Receiver, filed, subscription_row
 
 PDD = "platform.pinduoduo"
 PDD_KID = "pdd-gateway-2026"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -142,8 +141,7 @@ async def test_an_operator_sees_a_failing_platform_and_re_enables_its_webhook_in
     webhook_clock: FakeClock,
     db: asyncpg.Connection,
 ) -> None:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+    chromium = needs_tool("chromium")
     subscription_id = await _disabled_endpoint(app, enrol, db, receiver, webhook_clock)
     await app[PARTICIPANTS].add_key(PDD, PDD_KID, public_key_raw(pdd_key.public_key()))
     sim.signing = "wrong_key"  # the gateway's answers no longer verify
@@ -154,7 +152,7 @@ async def test_an_operator_sees_a_failing_platform_and_re_enables_its_webhook_in
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             headless=True,
             args=[flag for flag in CHROMIUM_FLAGS if flag != "--headless"],
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub.app import create_app
 from hub.settings import Settings
 from hub.stats.resources import STATS_WORKER
+from tests.conftest import needs_tool
 from tests.stats._year import DISTRICTS, Clock, append_year, plan_year
 
 TOKEN = "reports-token-for-tests"
@@ -45,9 +45,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 async def _chromium(url: str, *args: str) -> str:
-    browser = shutil.which("chromium")
-    if browser is None:
-        pytest.fail("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+    browser = needs_tool("chromium")
     with tempfile.TemporaryDirectory() as profile:
         process = await asyncio.create_subprocess_exec(
             browser,
