@@ -7,7 +7,8 @@ variable and the value.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import ipaddress
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 PREFIX = "COMPLAINT_HUB_"
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(ValueError):
@@ -82,6 +85,18 @@ def _rate_limits(text: str) -> tuple[tuple[str, float, int], ...]:
             raise ValueError(f"{part!r} is not role=rate/burst")
         limits.append((role.strip(), _positive_float(rate), _positive_int(burst)))
     return tuple(limits)
+
+
+def _networks(text: str) -> tuple[IPNetwork, ...]:
+    """Addresses and CIDR networks, comma-separated: `10.0.0.7, 10.20.0.0/16, fd00::/8`. A
+    network with host bits set (`10.0.0.1/8`) is refused: it is more likely a typo than meant."""
+    networks = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            networks.append(ipaddress.ip_network(part))
+        except ValueError as err:
+            raise ValueError(f"{part!r} is not an IP address or network: {err}") from None
+    return tuple(networks)
 
 
 def _log_format(text: str) -> str:
@@ -182,6 +197,16 @@ class Settings:
     ops_reject_retention_days: int = 7
     ops_heartbeat_s: float = 10.0
     ops_trust_forwarded_proto: bool = False
+    # /ops login: failed attempts per client address and operator name, and per name from every
+    # address, free before the next must wait; the first wait, doubled by each further failure
+    # up to the cap; a count with no failure for ops_login_forget_s is forgotten.
+    ops_login_free_failures: int = 3
+    ops_login_name_free_failures: int = 10
+    ops_login_backoff_s: float = 2.0
+    ops_login_backoff_max_s: float = 900.0
+    ops_login_forget_s: int = 3600
+    # proxies whose X-Forwarded-For names the client (addresses or networks); none by default
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     # Benchmarks only, never production: the slower reference paths (bench/push.py's baseline)
     baseline_mode: bool = False
     # /metrics is served only to a Bearer of this token; without it, there is no /metrics
@@ -250,11 +275,39 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "OPS_REJECT_RETENTION_DAYS": ("ops_reject_retention_days", _positive_int),
     "OPS_HEARTBEAT_S": ("ops_heartbeat_s", _positive_float),
     "OPS_TRUST_FORWARDED_PROTO": ("ops_trust_forwarded_proto", _bool),
+    "OPS_LOGIN_FREE_FAILURES": ("ops_login_free_failures", _positive_int),
+    "OPS_LOGIN_NAME_FREE_FAILURES": ("ops_login_name_free_failures", _positive_int),
+    "OPS_LOGIN_BACKOFF_S": ("ops_login_backoff_s", _positive_float),
+    "OPS_LOGIN_BACKOFF_MAX_S": ("ops_login_backoff_max_s", _positive_float),
+    "OPS_LOGIN_FORGET_S": ("ops_login_forget_s", _positive_int),
+    "TRUSTED_PROXIES": ("trusted_proxies", _networks),
     "BASELINE_MODE": ("baseline_mode", _bool),
     "METRICS_TOKEN": ("metrics_token", lambda text: text or None),
     "RETENTION_YEARS": ("retention_years", _retention_years),
     "EVENT_LOOP": ("event_loop", _event_loop),
 }
+
+
+def unknown_variables(
+    environ: Mapping[str, str], read_elsewhere: Collection[str] = ()
+) -> list[str]:
+    """The COMPLAINT_HUB_* variables set that nothing reads, most often a typo, sorted.
+
+    Derived from the table above, so a setting added there is known here at once;
+    `read_elsewhere` names the suffixes another reader owns (the command line's own)."""
+    known = set(_VARIABLES) | set(read_elsewhere)
+    return sorted(
+        name for name in environ if name.startswith(PREFIX) and name[len(PREFIX) :] not in known
+    )
+
+
+def closest_variable(name: str, read_elsewhere: Collection[str] = ()) -> str | None:
+    """The known variable `name` was most likely meant to be, or None."""
+    import difflib
+
+    known = [PREFIX + suffix for suffix in (*_VARIABLES, *read_elsewhere)]
+    matches = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+    return matches[0] if matches else None
 
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")

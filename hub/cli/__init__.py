@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from hub import __version__
@@ -22,6 +22,7 @@ from hub.cli import (
     operators,
     participants,
     personal,
+    profile,
     retention,
     send,
     serve,
@@ -31,8 +32,8 @@ from hub.cli import (
     sync,
     witness,
 )
-from hub.cli.output import with_database
-from hub.settings import Settings, SettingsError
+from hub.cli.output import CommandError, with_database
+from hub.settings import Settings, SettingsError, closest_variable, unknown_variables
 
 if TYPE_CHECKING:
     import asyncpg
@@ -124,6 +125,7 @@ def _register_extensions(commands: argparse._SubParsersAction[argparse.ArgumentP
         feed.register,
         operators.register,
         status.register,
+        profile.register,
     ):
         register(commands)
 
@@ -136,14 +138,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"complaint-hub: bad setting: {err}", file=sys.stderr)
         return 2
+    _warn_unknown_variables(os.environ)
     handler: Command = args.handler
     try:
+        if getattr(args, "signing", False):
+            profile.fill_signing_options(args, os.environ)
         return handler(args, settings)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `complaint-hub ... | head` closed the pipe: the reader has what it wanted
+        _quiet_stdout()
+        return 141  # 128 + SIGPIPE, as a shell reports a pipeline's writer
+    except CommandError as err:
+        print(f"complaint-hub: {err}", file=sys.stderr)
+        return 1
     except Exception as err:  # a command fails in one line, never a traceback
         print(f"complaint-hub: {args.command}: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
+
+
+def _warn_unknown_variables(environ: Mapping[str, str]) -> None:
+    """A COMPLAINT_HUB_* variable nothing reads is most often a typo that would pass unnoticed."""
+    from hub.http.admission import SLOT_VARIABLE
+
+    if SLOT_VARIABLE in environ:
+        return  # a worker `serve` started: its parent has warned once already
+    for name in unknown_variables(environ, profile.READ_BY_COMMAND_LINE):
+        meant = closest_variable(name, profile.READ_BY_COMMAND_LINE)
+        hint = f"; did you mean {meant}?" if meant else "; see README for the settings"
+        print(f"complaint-hub: warning: {name} is not a setting, ignored{hint}", file=sys.stderr)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":

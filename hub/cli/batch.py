@@ -6,10 +6,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
-from hub.cli.output import add_signing_options, fail, hub_url_problem, problem_line
+from hub.cli.output import (
+    add_signing_options,
+    fail,
+    hub_url_problem,
+    problem_line,
+    read_json_file,
+    read_private_key,
+    unreachable,
+)
 from hub.settings import Settings
 
 
@@ -31,17 +38,16 @@ def _line(item: dict[str, Any]) -> str:
 def _send_batch(args: argparse.Namespace, settings: Settings) -> int:
     import aiohttp
 
-    from hub.crypto.keys import KeyFormatError, load_private_key_file
     from hub.sdk.client import HubClient, HubError
 
     url_problem = hub_url_problem(args.url)
     if url_problem is not None:
         return fail(url_problem)
     try:
-        events = _events(json.loads(Path(args.file).read_text(encoding="utf-8")))
-        private_key = load_private_key_file(args.key)
-    except (OSError, ValueError, KeyFormatError) as err:
-        return fail(str(err))
+        events = _events(read_json_file(args.file, 'a JSON array of events or {"events": [...]}'))
+    except ValueError as err:
+        return fail(f"{args.file}: {err}")
+    private_key = read_private_key(args.key)
 
     async def post() -> list[dict[str, Any]]:
         async with HubClient(args.url, args.kid, private_key) as hub:
@@ -52,7 +58,7 @@ def _send_batch(args: argparse.Namespace, settings: Settings) -> int:
     except HubError as err:
         return fail(problem_line(err.status, err.problem))
     except (OSError, aiohttp.ClientError, TimeoutError) as err:
-        return fail(f"cannot reach {args.url}: {err or type(err).__name__}")
+        return fail(unreachable(args.url, err))
     if args.json:
         print(json.dumps(items, indent=2, ensure_ascii=False))
     else:

@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import Any
 
-from hub.cli.output import add_command, add_signing_options, print_rows, run_signed
+from hub.cli.output import add_command, add_signing_options, fail, print_rows, run_signed
 from hub.settings import Settings
 
 _LIST_COLUMNS = (
@@ -37,6 +37,9 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
+    problem = _filter_problem(args.platform, args.region)
+    if problem is not None:
+        return fail(problem)
     params = {
         "status": args.status,
         "respondent_platform": args.platform,
@@ -57,6 +60,30 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         print_rows(items if args.json else rows, args.json, _LIST_COLUMNS)
 
     return run_signed(args, work, show)
+
+
+def _filter_problem(platform: str | None, region: str | None) -> str | None:
+    """Why a filter can match nothing, as the hub refuses a status it does not know: a mistyped
+    platform or region would otherwise answer with an empty table, read as "no complaints"."""
+    import difflib
+
+    from hub.domain.regions import region_problem
+    from hub.platforms.registry import installed_adapters
+
+    if platform is not None:
+        # the platform codes a hub knows are its adapters' codes, shipped in this same package
+        known = sorted(installed_adapters())
+        if platform not in known:
+            close = difflib.get_close_matches(platform, known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            return (
+                f"--platform {platform} is no known platform code; {hint}known: {', '.join(known)}"
+            )
+    if region is not None:
+        problem = region_problem(region)
+        if problem is not None:
+            return f"--region: {problem}"
+    return None
 
 
 def _json(value: Any) -> str:

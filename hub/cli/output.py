@@ -8,12 +8,14 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from hub.settings import Settings
 
 if TYPE_CHECKING:
     import asyncpg
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from pgserver.postgres_server import PostgresServer
 
 T = TypeVar("T")
@@ -94,12 +96,75 @@ def add_command(
 
 
 def add_signing_options(parser: argparse.ArgumentParser) -> None:
-    """--kid, --key and --url: whom a command signs as, and which hub it talks to."""
-    parser.add_argument("--kid", required=True, help="your registered key id")
-    parser.add_argument("--key", required=True, help="your private key, PEM")
+    """--kid, --key and --url: whom a command signs as, and which hub it talks to.
+
+    Each may instead come from COMPLAINT_HUB_KID, _KEY and _URL, or from a profile saved with
+    `complaint-hub profile add` (hub/cli/profile.py fills them in before the command runs)."""
+    parser.add_argument("--kid", help="your registered key id (or COMPLAINT_HUB_KID)")
+    parser.add_argument("--key", help="your private key, PEM (or COMPLAINT_HUB_KEY)")
     parser.add_argument(
-        "--url", required=True, help="the hub's base URL, e.g. http://127.0.0.1:8080"
+        "--url", help="the hub's base URL, e.g. http://127.0.0.1:8080 (or COMPLAINT_HUB_URL)"
     )
+    parser.add_argument(
+        "--profile",
+        help="take --kid, --key and --url left out from this saved profile"
+        " (or COMPLAINT_HUB_PROFILE; else the profile named default, if saved)",
+    )
+    parser.set_defaults(signing=True)
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message names the option or file and what to do about it."""
+
+
+def read_private_key(path: str) -> Ed25519PrivateKey:
+    """The signing key at --key `path`, or a CommandError saying what to give instead."""
+    from hub.crypto.keys import KeyFormatError, load_private_key_file
+
+    try:
+        return load_private_key_file(path)
+    except FileNotFoundError:
+        raise CommandError(
+            f"--key {path}: no such file; give the private key KID.pem that"
+            " `complaint-hub keys generate` wrote"
+        ) from None
+    except OSError as err:
+        raise CommandError(f"--key {path}: cannot read it ({err.strerror})") from None
+    except (KeyFormatError, ValueError) as err:
+        hint = ""
+        if path.endswith(".json") or Path(path).read_bytes().lstrip().startswith(b"{"):
+            hint = "; that is a JWK, the public half: give the KID.pem beside it"
+        raise CommandError(f"--key {path}: {err}{hint}") from None
+
+
+def read_json_file(path: str, holding: str) -> Any:
+    """The JSON document in `path`, or a CommandError naming the file and what it must hold."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file; give a JSON file holding {holding}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise CommandError(f"{path}: cannot read it ({err})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise CommandError(
+            f"{path}: not JSON ({err.msg} at line {err.lineno} column {err.colno});"
+            f" the file must hold {holding}"
+        ) from None
+
+
+def unreachable(url: str, err: BaseException) -> str:
+    """Why the hub at --url `url` did not answer, in words that say what to check."""
+    import aiohttp
+
+    reason = str(err) or type(err).__name__
+    if isinstance(err, aiohttp.ClientConnectorError):
+        # aiohttp's own text names "ssl:default" even for http://; the OS's reason is the point
+        reason = err.os_error.strerror or str(err.os_error) or type(err.os_error).__name__
+    elif isinstance(err, TimeoutError):
+        reason = "no answer in time"
+    return f"cannot reach the hub at --url {url}: {reason}; is the hub running at that address?"
 
 
 def hub_url_problem(url: str) -> str | None:
@@ -130,16 +195,12 @@ def run_signed(
     """Run `work` with a HubClient signing as --kid/--key; one line on stderr if it fails."""
     import aiohttp
 
-    from hub.crypto.keys import KeyFormatError, load_private_key_file
     from hub.sdk.client import HubClient, HubError
 
     url_problem = hub_url_problem(args.url)
     if url_problem is not None:
         return fail(url_problem)
-    try:
-        private_key = load_private_key_file(args.key)
-    except (OSError, ValueError, KeyFormatError) as err:
-        return fail(str(err))
+    private_key = read_private_key(args.key)
 
     async def run() -> Any:
         async with HubClient(args.url, args.kid, private_key) as hub:
@@ -150,6 +211,6 @@ def run_signed(
     except HubError as err:
         return fail(problem_line(err.status, err.problem))
     except (OSError, aiohttp.ClientError, TimeoutError) as err:
-        return fail(f"cannot reach {args.url}: {err or type(err).__name__}")
+        return fail(unreachable(args.url, err))
     show(result)
     return 0

@@ -73,7 +73,16 @@ def _change(args: argparse.Namespace, settings: Settings, action: str) -> int:
         changed = run_with_database(settings, work)
     except Problem as err:
         return fail(err.detail)
-    print_rows([dataclasses.asdict(changed)], args.json, _PARTICIPANT_COLUMNS)
+    row = dataclasses.asdict(changed)
+    if action == "remove":
+        # the row as it was, but gone: "enabled" would describe a participant that is no more
+        del row["enabled"]
+        if args.json:
+            print_rows([{**row, "removed": True}], True, ())
+        else:
+            print(f"removed {changed.participant_id} ({changed.role}, {changed.name}) and its keys")
+        return 0
+    print_rows([row], args.json, _PARTICIPANT_COLUMNS)
     return 0
 
 
