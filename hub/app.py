@@ -22,7 +22,7 @@ from hub.services.audit_log import audit_ctx
 from hub.services.resources import services_ctx
 from hub.settings import SETTINGS, Settings
 from hub.stats.resources import stats_ctx
-from hub.store.resources import database_ctx, event_store_ctx, read_pool_ctx
+from hub.store.resources import database_ctx, event_store_ctx, notifications_ctx, read_pool_ctx
 from hub.supervisor import supervisor_ctx
 from hub.sweeper.worker import sweeper_ctx
 from hub.trust.resources import trust_ctx
@@ -47,6 +47,7 @@ def create_app(settings: Settings) -> web.Application:
         [
             supervisor_ctx,
             database_ctx,
+            notifications_ctx,
             read_pool_ctx,
             partitions_ctx,
             trust_ctx,

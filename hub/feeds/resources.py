@@ -1,4 +1,5 @@
-"""Cleanup context for feeds: the LISTEN connection, the registry of open streams, their limits."""
+"""Cleanup context for feeds: the head and the revocations they hear, the registry of open
+streams, their limits."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from hub.feeds.registry import StreamRegistry
 from hub.feeds.replay import ReplayedHead
 from hub.feeds.service import Feeds, SseLimits
 from hub.settings import SETTINGS
-from hub.store.participants import ParticipantStore
-from hub.store.resources import DATABASE_URL, POOL, READ_POOL
+from hub.store.participants import TRUST_CHANNEL, ParticipantStore
+from hub.store.resources import NOTIFICATIONS, POOL, READ_POOL
 from hub.supervisor import SUPERVISOR
 from hub.trust.resources import PARTICIPANTS
 
@@ -23,7 +24,8 @@ FEEDS: web.AppKey[Feeds] = web.AppKey("feeds")
 async def _close_revoked(
     registry: StreamRegistry, participants: ParticipantStore, clock: Clock
 ) -> None:
-    """After the listener reconnects: close streams whose key or owner changed meanwhile."""
+    """Once the LISTEN is (back) in place: close streams whose key or owner changed while no
+    revocation could be heard."""
     now = clock()
     for kid in registry.open_kids():
         found = await participants.key_with_owner(kid)
@@ -40,10 +42,12 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
     async def recheck() -> None:
         await _close_revoked(registry, app[PARTICIPANTS], clock_of(app))
 
-    listener = FeedListener(
-        app[DATABASE_URL], app[POOL], on_trust=registry.on_trust_notice, on_reconnect=recheck
-    )
+    notifications = app[NOTIFICATIONS]
+    listener = FeedListener(notifications, app[POOL])
     await listener.start(app[SUPERVISOR])
+    revocations = await notifications.listen(
+        TRUST_CHANNEL, registry.on_trust_notice, on_connected=recheck
+    )
     read_pool = app[READ_POOL]
     app[FEEDS] = Feeds(
         read_pool,
@@ -57,6 +61,7 @@ async def feeds_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await notifications.unlisten(revocations)
         registry.close_all()
         await listener.close()
 

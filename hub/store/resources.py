@@ -1,5 +1,5 @@
-"""Cleanup contexts for the database: the embedded server, the pool and migrations, the event
-store; and the app keys of what they provide."""
+"""Cleanup contexts for the database: the embedded server, the pool and migrations, the LISTEN
+connection, the event store; and the app keys of what they provide."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hub.settings import SETTINGS
 from hub.store.embedded import start_embedded
 from hub.store.events import EventStore, Seal
 from hub.store.migrate import migrate
+from hub.store.notifications import Notifications
 from hub.store.pool import create_pool, create_read_pool
 from hub.supervisor import SUPERVISOR
 
@@ -29,6 +30,8 @@ POOL: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
 # Where feeds, complaint lists and statistics read: a read-only pool on the streaming replica of
 # COMPLAINT_HUB_READ_DATABASE_URL, or the primary's own pool when none is configured.
 READ_POOL: web.AppKey[asyncpg.Pool] = web.AppKey("read_pool")
+# The process's one LISTEN connection, where the feed and the key cache register their channels.
+NOTIFICATIONS: web.AppKey[Notifications] = web.AppKey("notifications")
 EVENT_STORE: web.AppKey[EventStore] = web.AppKey("event_store")
 # Provided by the hub's signer (trust): how the store seals a receipt for each event it appends.
 SEAL: web.AppKey[Seal] = web.AppKey("seal")
@@ -54,6 +57,16 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         await pool.close()
         if server is not None:
             await asyncio.to_thread(server.cleanup)
+
+
+async def notifications_ctx(app: web.Application) -> AsyncIterator[None]:
+    notifications = Notifications(app[DATABASE_URL])
+    await notifications.start(app[SUPERVISOR])
+    app[NOTIFICATIONS] = notifications
+    try:
+        yield
+    finally:
+        await notifications.close()
 
 
 async def read_pool_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -11,7 +11,7 @@ from hub.clock import clock_of
 from hub.settings import SETTINGS
 from hub.store.hub_keys import HubKeyStore
 from hub.store.participants import NonceStore, ParticipantStore
-from hub.store.resources import DATABASE_URL, POOL, SEAL
+from hub.store.resources import NOTIFICATIONS, POOL, SEAL
 from hub.supervisor import SUPERVISOR
 from hub.trust.keys import CachedParticipants
 from hub.trust.nonces import BatchedNonces
@@ -31,7 +31,7 @@ async def trust_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     pool = app[POOL]
     # Keys are authenticated from memory, dropped on every change (hub/trust/keys.py).
-    app[PARTICIPANTS] = participants = CachedParticipants(pool, app[DATABASE_URL])
+    app[PARTICIPANTS] = participants = CachedParticipants(pool)
     # Claimed in batches: concurrent requests share one round trip (hub/trust/nonces.py).
     app[NONCES] = nonces = BatchedNonces(pool)
     app[HUB_KEYS] = hub_keys = HubKeyStore(pool)
@@ -44,7 +44,7 @@ async def trust_ctx(app: web.Application) -> AsyncIterator[None]:
     app[HUB_SIGNER] = signer
     app[SEAL] = signer.seal
     supervisor = app[SUPERVISOR]
-    await participants.start(supervisor)
+    await participants.start(app[NOTIFICATIONS])
     try:
         async with (
             supervisor.repeating("nonce-purge", _NONCE_PURGE_S, nonces.purge_expired),
