@@ -119,6 +119,9 @@ def render(picture: Mapping[str, Any], width: int = 120) -> str:
         f"{u['platform']}:{u['field']}={u['code']}×{u['count']}" for u in picture["unmapped_codes"]
     ]
     lines.append("UNMAPPED CODES: " + (", ".join(unmapped) if unmapped else "none"))
+    # refusals no participant could be named for (no signature, an unknown key), as /ops says
+    unauthenticated = picture.get("unauthenticated_rejects_last_hour", {})
+    lines.append(f"UNAUTHENTICATED REJECTS 1h: {_counts(unauthenticated)}")
     for process in picture["processes"]:
         tasks = [t for t in process["tasks"] if t["state"] != "running"]
         running = len(process["tasks"]) - len(tasks)

@@ -90,3 +90,20 @@ async def test_status_shows_the_picture_read_over_http_with_an_operator_login(
     monkeypatch.setenv("COMPLAINT_HUB_OPERATOR_PASSWORD", "not the password")
     assert await asyncio.to_thread(main, status) == 1
     assert "401 operator-login" in capsys.readouterr().err
+
+
+def test_status_prints_the_unauthenticated_rejects_as_ops_does() -> None:
+    from hub.cli.status import render
+
+    picture = {
+        "generated_at": "2026-11-11T20:00:00+00:00",
+        "head_position": 7,
+        "participants": [],
+        "timeliness": [],
+        "unmapped_codes": [],
+        "processes": [],
+        "unauthenticated_rejects_last_hour": {"signature-invalid": 3, "unknown-key": 1},
+    }
+    assert "UNAUTHENTICATED REJECTS 1h: signature-invalid=3,unknown-key=1" in render(picture)
+    picture["unauthenticated_rejects_last_hour"] = {}
+    assert "UNAUTHENTICATED REJECTS 1h: -" in render(picture)
