@@ -15,6 +15,7 @@ from hub.ops.page.overview import DEADLINES_REFRESH_S, Overview
 from hub.ops.page.recorder import RequestRecorder
 from hub.platforms.sync.config import SyncTarget, load_targets
 from hub.settings import SETTINGS
+from hub.store.login_failures import LoginFailureStore
 from hub.store.operators import OperatorStore
 from hub.store.ops import OpsStore
 from hub.store.resources import POOL
@@ -62,12 +63,26 @@ async def on_response_prepare(request: web.Request, response: web.StreamResponse
         recorder.observe(request, response)
 
 
+async def purge_ops_rows(app: web.Application) -> None:
+    """Old rejects, idle sessions and forgotten counts of failed logins."""
+    settings = app[SETTINGS]
+    now = clock_of(app)()
+    await app[OPS_STORE].purge_rejects(
+        now - timedelta(days=settings.ops_reject_retention_days), REJECTS_KEPT
+    )
+    auth = app[OPERATOR_AUTH]
+    await auth.store.purge_sessions(now - timedelta(seconds=settings.ops_session_idle_s))
+    await auth.limiter.purge()
+
+
 async def ops_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     clock = clock_of(app)
     supervisor = app[SUPERVISOR]
     app[OPS_STORE] = store = OpsStore(app[POOL])
-    app[OPERATOR_AUTH] = OperatorAuth(OperatorStore(app[POOL]), settings, clock)
+    app[OPERATOR_AUTH] = OperatorAuth(
+        OperatorStore(app[POOL]), LoginFailureStore(app[POOL]), settings, clock
+    )
     app[SYNC_TARGETS] = targets = load_targets(settings.data_dir)
     app[ENDPOINTS] = SubscriptionStore(app[POOL])
     app[SYNC_STATE] = SyncStateStore(app[POOL])
@@ -76,19 +91,11 @@ async def ops_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     app[REQUEST_RECORDER] = recorder = RequestRecorder(clock)
     app[HEARTBEAT] = heartbeat = Heartbeat(worker_identity(), supervisor, store, clock)
-    retention = timedelta(days=settings.ops_reject_retention_days)
-    idle = timedelta(seconds=settings.ops_session_idle_s)
-
-    async def purge() -> None:
-        now = clock()
-        await store.purge_rejects(now - retention, REJECTS_KEPT)
-        await app[OPERATOR_AUTH].store.purge_sessions(now - idle)
-
     await heartbeat.beat()
     async with (
         supervisor.repeating("ops-requests", RECORDER_FLUSH_S, lambda: recorder.flush(store)),
         supervisor.repeating("ops-heartbeat", settings.ops_heartbeat_s, heartbeat.beat),
-        supervisor.repeating("ops-purge", PURGE_EVERY_S, purge),
+        supervisor.repeating("ops-purge", PURGE_EVERY_S, lambda: purge_ops_rows(app)),
         supervisor.repeating(
             "ops-deadlines", DEADLINES_REFRESH_S, app[OVERVIEW].refresh_deadlines_if_viewed
         ),
@@ -99,3 +106,8 @@ async def ops_ctx(app: web.Application) -> AsyncIterator[None]:
             await recorder.flush(store)
         except Exception as err:
             log.warning("ops_requests_not_flushed", error_type=type(err).__name__)
+    # After the heartbeat task has stopped, so no beat writes the process back.
+    try:
+        await heartbeat.stop()
+    except Exception as err:
+        log.warning("ops_process_not_forgotten", error_type=type(err).__name__)
