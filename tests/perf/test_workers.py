@@ -71,10 +71,11 @@ def test_two_workers_share_the_port_and_a_dead_one_is_started_again(
         wait_ready(url, timeout_s=90)
         _until(lambda: len(_children(parent.pid)) == 2, 90)
         workers = _children(parent.pid)
-        for worker in workers:
-            assert _environ(worker)["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path / "metrics")
         # Both listen on the one port (SO_REUSEPORT): the kernel spreads connections over them.
         _until(lambda: _listening_pids(port) == set(workers), 90)
+        # Only now: a worker just forked shows its parent's environment until it has exec'd.
+        for worker in workers:
+            assert _environ(worker)["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path / "metrics")
 
         os.kill(workers[0], signal.SIGKILL)
         _until(
