@@ -153,6 +153,9 @@ class OpsStore:
     async def forget_processes(self, silent_since: datetime) -> None:
         await self._pool.execute("DELETE FROM ops_processes WHERE last_beat_at < $1", silent_since)
 
+    async def forget_process(self, identity: str) -> None:
+        await self._pool.execute("DELETE FROM ops_processes WHERE identity = $1", identity)
+
     # read by the page -------------------------------------------------------------------
 
     async def participants(self) -> list[ParticipantRow]:

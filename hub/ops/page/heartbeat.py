@@ -16,7 +16,8 @@ from hub.ops.page.recorder import safe_detail
 from hub.store.ops import OpsStore
 from hub.supervisor import Supervisor, TaskHealth
 
-# A process silent this long is forgotten: it was stopped or replaced.
+# A process silent this long is forgotten: it was killed or replaced (one stopped cleanly takes
+# itself off the list as it stops).
 FORGET_AFTER = timedelta(days=1)
 
 
@@ -68,3 +69,7 @@ class Heartbeat:
         now = self._clock()
         await self._store.beat(self.identity, self._started_at, now, self.tasks())
         await self._store.forget_processes(now - FORGET_AFTER)
+
+    async def stop(self) -> None:
+        """Take this process off the list: it stopped, and is not silent for a reason to find."""
+        await self._store.forget_process(self.identity)
