@@ -10,7 +10,7 @@ from hub.feeds.webhooks.resources import webhooks_ctx
 from hub.http.keys import RATE_LIMITER
 from hub.http.middlewares import request_context_middleware
 from hub.http.problems import problem_middleware
-from hub.http.ratelimit import RateLimiter
+from hub.http.ratelimit import RateLimiter, database_buckets
 from hub.http.request_metrics import metrics_middleware
 from hub.http.signatures import signature_middleware
 from hub.ops.metrics.resources import metrics_ctx
@@ -40,7 +40,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app[RATE_LIMITER] = RateLimiter.from_settings(settings.rate_limits)
+    app[RATE_LIMITER] = RateLimiter.from_settings(settings.rate_limits, database_buckets(app))
     # Order matters: each context may use what the ones before it opened, and they close in
     # reverse order (the supervisor last, after every task it ran has been stopped).
     app.cleanup_ctx.extend(

@@ -14,5 +14,5 @@ RAW_BODY: web.RequestKey[bytes] = web.RequestKey("raw_body", bytes)
 ACTOR: web.RequestKey[Participant] = web.RequestKey("actor", Participant)
 EVIDENCE: web.RequestKey[Evidence] = web.RequestKey("evidence", Evidence)
 
-# The per-participant token buckets of this process (hub/http/ratelimit.py).
+# The per-participant rate limit: blocks leased from buckets every process shares (ratelimit.py).
 RATE_LIMITER: web.AppKey[RateLimiter] = web.AppKey("rate_limiter", RateLimiter)

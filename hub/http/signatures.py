@@ -187,11 +187,11 @@ async def authenticate(request: web.Request) -> None:
     structlog.contextvars.bind_contextvars(participant=found.owner.participant_id)
 
 
-def _limit_rate(request: web.Request) -> None:
+async def _limit_rate(request: web.Request) -> None:
     """After authentication, so a participant's bucket is spent only by its own requests."""
     actor = request[ACTOR]
     now_s = clock_of(request.app)().timestamp()
-    wait_s = request.app[RATE_LIMITER].take(actor.participant_id, actor.role, now_s)
+    wait_s = await request.app[RATE_LIMITER].take(actor.participant_id, actor.role, now_s)
     if wait_s > 0:
         retry_after_s = max(1, math.ceil(wait_s))
         refused = TooManyRequests(
@@ -211,5 +211,5 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
         except Unauthorized as problem:
             problem.headers["Accept-Signature"] = ACCEPT_SIGNATURE
             raise
-        _limit_rate(request)
+        await _limit_rate(request)
     return await handler(request)

@@ -13,6 +13,7 @@ from hub.app import create_app
 from hub.clock import CLOCK
 from hub.http.ratelimit import Bucket, Rate, RateLimiter, take
 from hub.settings import Settings, SettingsError
+from tests.hardening._buckets import MemoryBuckets
 
 RATE = Rate(per_s=2.0, burst=3)
 
@@ -35,14 +36,15 @@ def test_take(bucket: Bucket | None, now_s: float, after: Bucket, wait_s: float)
     assert take(bucket, RATE, now_s) == (after, pytest.approx(wait_s))
 
 
-def test_limiter_keeps_one_bucket_per_participant_sized_by_role() -> None:
-    limiter = RateLimiter({"default": Rate(1.0, 1), "platform": Rate(1.0, 2)})
-    assert limiter.take("taobao", "platform", 0.0) == 0.0
-    assert limiter.take("taobao", "platform", 0.0) == 0.0
-    assert limiter.take("taobao", "platform", 0.0) == pytest.approx(1.0)
-    assert limiter.take("bureau.hz", "bureau", 0.0) == 0.0  # the default role's rate
-    assert limiter.take("bureau.hz", "bureau", 0.0) == pytest.approx(1.0)
-    assert limiter.take("bureau.sh", "bureau", 0.0) == 0.0  # a bucket of its own
+async def test_limiter_keeps_one_bucket_per_participant_sized_by_role() -> None:
+    shared = MemoryBuckets()
+    limiter = RateLimiter({"default": Rate(1.0, 1), "platform": Rate(1.0, 2)}, lambda: shared)
+    assert await limiter.take("taobao", "platform", 0.0) == 0.0
+    assert await limiter.take("taobao", "platform", 0.0) == 0.0
+    assert await limiter.take("taobao", "platform", 0.0) == pytest.approx(1.0)
+    assert await limiter.take("bureau.hz", "bureau", 0.0) == 0.0  # the default role's rate
+    assert await limiter.take("bureau.hz", "bureau", 0.0) == pytest.approx(1.0)
+    assert await limiter.take("bureau.sh", "bureau", 0.0) == 0.0  # a bucket of its own
 
 
 @pytest.mark.parametrize(
@@ -102,7 +104,7 @@ async def test_a_participant_beyond_its_rate_gets_429_with_retry_after(
 
 
 async def test_default_rates_are_generous(settings: Settings) -> None:
-    limiter = RateLimiter.from_settings(Settings().rate_limits)
+    limiter = RateLimiter.from_settings(Settings().rate_limits, MemoryBuckets)
     for role in ("platform", "bureau", "association", "operator"):
         assert limiter.rate_for(role).burst >= 1000
         assert limiter.rate_for(role).per_s >= 100
