@@ -12,6 +12,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from hub.cli.output import fail, hub_url_problem, problem_line
@@ -42,8 +43,18 @@ def fetch_picture(url: str, operator: str, password: str) -> dict[str, Any]:
         raise RuntimeError(f"cannot reach {url}: {err}") from err
 
 
+def _local(moment: str) -> str:
+    """An ISO instant in the zone /ops shows times in, to the second."""
+    from hub.ops.page.render import ZONE
+
+    try:
+        return datetime.fromisoformat(moment).astimezone(ZONE).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return moment[:19].replace("T", " ")
+
+
 def _short(moment: str | None) -> str:
-    return moment[5:19].replace("T", " ") if moment else "-"
+    return _local(moment)[5:] if moment else "-"
 
 
 def _counts(counts: Mapping[str, int]) -> str:
@@ -68,7 +79,12 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) ->
 
 def render(picture: Mapping[str, Any], width: int = 120) -> str:
     """The picture as lines that fit a terminal: participants first, then what needs a hand."""
-    lines = [f"complaint-hub at {picture['generated_at'][:19]}Z · head {picture['head_position']}"]
+    from hub.ops.page.render import ZONE_NAME
+
+    lines = [
+        f"complaint-hub at {_local(picture['generated_at'])} {ZONE_NAME}"
+        f" · head {picture['head_position']}"
+    ]
     participants = [
         (
             row["status"],

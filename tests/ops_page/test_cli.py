@@ -104,6 +104,8 @@ def test_status_prints_the_unauthenticated_rejects_as_ops_does() -> None:
         "processes": [],
         "unauthenticated_rejects_last_hour": {"signature-invalid": 3, "unknown-key": 1},
     }
-    assert "UNAUTHENTICATED REJECTS 1h: signature-invalid=3,unknown-key=1" in render(picture)
+    shown = render(picture)
+    assert shown.startswith("complaint-hub at 2026-11-12 04:00:00 Asia/Shanghai · head 7\n")
+    assert "UNAUTHENTICATED REJECTS 1h: signature-invalid=3,unknown-key=1" in shown
     picture["unauthenticated_rejects_last_hour"] = {}
     assert "UNAUTHENTICATED REJECTS 1h: -" in render(picture)
