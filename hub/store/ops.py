@@ -28,6 +28,9 @@ class Reject:
     method: str
     route: str
     at: datetime
+    # the key id the request was signed with, when no participant was authenticated: the store
+    # charges the refusal to that key's owner if the hub knows the key (revoked, expired)
+    kid: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,8 +105,13 @@ class OpsStore:
             return
         await self._pool.execute(
             "INSERT INTO ops_rejects (participant, problem_type, status, detail, method, route, at)"
-            " SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[],"
-            " $6::text[], $7::timestamptz[])",
+            " SELECT coalesce(r.participant, k.participant_id), r.problem_type, r.status,"
+            " r.detail, r.method, r.route, r.at"
+            " FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[],"
+            " $6::text[], $7::timestamptz[], $8::text[]) WITH ORDINALITY"
+            " AS r (participant, problem_type, status, detail, method, route, at, kid, n)"
+            " LEFT JOIN participant_keys k ON k.kid = r.kid"
+            " ORDER BY r.n",  # ids in the order noted: the purge keeps the newest by id
             [r.participant for r in rejects],
             [r.problem_type for r in rejects],
             [r.status for r in rejects],
@@ -111,6 +119,7 @@ class OpsStore:
             [r.method for r in rejects],
             [r.route for r in rejects],
             [r.at for r in rejects],
+            [r.kid for r in rejects],
         )
 
     async def purge_rejects(self, before: datetime, keep_at_most: int) -> int:

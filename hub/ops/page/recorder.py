@@ -3,12 +3,14 @@ batches by a supervised task, so a request never waits on it and a database outa
 the notes of that moment.
 
 Kept: who was authenticated (last seen), who had an event accepted (last event), and each
-refused /v1 request's problem type, status and detail. Never a body, never a path with its ids,
-and a detail that quotes personal data is withheld.
+refused /v1 request's problem type, status and detail, charged to the authenticated participant
+or else to the owner of the key the request named, when the hub knows it (a revoked key's).
+Never a body, never a path with its ids, and a detail that quotes personal data is withheld.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -30,12 +32,19 @@ DETAIL_CHARS = 300
 WITHHELD = "(detail withheld: it quoted personal data)"
 # Requests whose success means an event of the authenticated participant was accepted.
 _EVENT_ROUTES = frozenset({"/v1/events", "/v1/platforms/{platform}/inbound"})
+_KEYID = re.compile(r'keyid="([^"]*)"')
 
 
 def safe_detail(detail: str) -> str:
     if find_personal_data(detail) is not None:
         return WITHHELD
     return detail[:DETAIL_CHARS]
+
+
+def _signed_kid(request: web.Request) -> str | None:
+    """The key id a request claims to be signed with (RFC 9421 Signature-Input), or None."""
+    found = _KEYID.search(request.headers.get("Signature-Input", ""))
+    return found.group(1)[:200] if found else None
 
 
 def _route(request: web.Request) -> str:
@@ -98,6 +107,7 @@ class RequestRecorder:
                 request.method,
                 _route(request),
                 now,
+                None if participant is not None else _signed_kid(request),
             )
         )
 
