@@ -22,7 +22,7 @@ from tests.hubproc import hub_process
 pytestmark = pytest.mark.slow
 
 WORKERS = 2
-RATE = Rate(per_s=40.0, burst=20)
+RATE = Rate(per_s=30.0, burst=16)  # leased in blocks of 2
 WINDOW_S = 4.0
 CONNECTIONS = 16  # the kernel spreads connections, not requests, over the workers
 KID = "bureau.hz-1"
@@ -72,8 +72,11 @@ async def test_two_workers_hold_one_participant_to_its_rate_together(
     accepted = statuses.count(200)
     assert set(statuses) <= {200, 429}
     held = RATE.burst + RATE.per_s * elapsed_s
-    # The client sent well beyond two workers' worth of per-process buckets.
-    assert len(statuses) > 2 * WORKERS * held, (len(statuses), held)
-    # Tokens leased but not yet spent are at most one block per worker beyond the bucket's own.
+    # The client sent twice what the rate allows: per-process buckets would let through nearly
+    # all of it.
+    assert len(statuses) > 2 * held, (len(statuses), held)
+    # Tokens leased but not yet spent are at most one block per worker beyond the bucket's own;
+    # 5% more for the window's edges, timed here rather than in the hub. Below: the first half
+    # second may go to the workers' first leases.
     tolerance = WORKERS * RATE.block + 0.05 * held
     assert held - tolerance - RATE.per_s * 0.5 <= accepted <= held + tolerance, (accepted, held)

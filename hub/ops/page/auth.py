@@ -63,10 +63,10 @@ def client_address(
     """The address a request came from, as the login limit counts it.
 
     The connection's peer, unless the peer is a trusted proxy: then X-Forwarded-For (every line
-    of it) is read from the right, each proxy having appended the address it was reached from,
-    and the first address that is not itself a trusted proxy is the client. What lies left of
-    it was written by the client and is not believed. An entry that is no address ends the walk
-    at the proxy that passed it on; a chain of proxies only gives its left-most one.
+    of it) is read from the right, each proxy having appended the address of whoever connected
+    to it, and the first address that is not itself a trusted proxy is the client. What lies
+    left of it was written by the client and is not believed. An entry that is no address ends
+    the walk at the proxy that passed it on; a chain of proxies only gives its left-most one.
     """
     address = _ip(peer) if peer else None
     if address is None:
