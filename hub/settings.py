@@ -173,7 +173,7 @@ class Settings:
     # open client connections of all the workers of one port; beyond, the oldest connection that
     # has sent no complete request makes room, else the new one gets 503 (hub/http/admission.py)
     max_connections: int = 1000
-    max_connections_per_address: int = 256  # open connections from one client address
+    max_connections_per_address: int = 512  # open connections from one client address
     header_timeout_s: float = 10.0  # a new connection's request line and headers, or it closes
     keepalive_timeout_s: float = 75.0  # an idle keep-alive connection (proxies keep 60-75 s)
     # Requests per second and burst per role, at the edge after authentication (429 beyond);

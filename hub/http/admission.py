@@ -43,6 +43,8 @@ log = structlog.get_logger("hub.http.admission")
 SLOT_VARIABLE = "HUB_WORKER_SLOT"
 SLOTS_FILE = "open-connections"
 _SLOT = struct.Struct("<q")
+# A silent connection is closed to make room only once it has been silent this long.
+EVICTABLE_AFTER_S = 0.25
 # A refused client has this long to take its 503 before the connection is closed outright.
 _REFUSAL_DRAIN_S = 1.0
 _HEADERS_END = b"\r\n\r\n"
@@ -164,6 +166,7 @@ class Gate(asyncio.Protocol):
         "_transport",
         "address",
         "counted",
+        "opened_at",
         "silent",
     )
 
@@ -176,6 +179,7 @@ class Gate(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self.silent = True  # no complete request line and headers yet
         self.counted = True  # among the open connections; False once closed or evicted
+        self.opened_at = asyncio.get_running_loop().time()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport = cast(asyncio.Transport, transport)  # uvloop's are not its subclasses
@@ -279,8 +283,13 @@ class Admission:
         return gate
 
     def _evict(self, address: str | None) -> bool:
-        """Close the oldest silent connection (of `address`, when given) to make room."""
+        """Close the oldest silent connection (of `address`, when given) to make room, if it has
+        been silent for at least EVICTABLE_AFTER_S: a client's request reaches us a moment
+        after its connection, and one that just connected is not silent yet but on its way."""
+        old_enough = asyncio.get_running_loop().time() - EVICTABLE_AFTER_S
         for gate in self._silent:
+            if gate.opened_at > old_enough:
+                return False  # oldest first: every one after it is younger still
             if address is None or gate.address == address:
                 self._forget(gate)
                 gate.close()
