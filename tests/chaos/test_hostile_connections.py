@@ -29,6 +29,17 @@ HEADER_TIMEOUT_S = 4.0
 ADDRESSES = 40
 
 
+def _env(database_url: str, tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The hub's environment: its database and data directory, quiet, no sweeps, `settings`."""
+    env = {
+        "COMPLAINT_HUB_DATABASE_URL": database_url,
+        "COMPLAINT_HUB_DATA_DIR": str(tmp_path),
+        "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
+        "COMPLAINT_HUB_SWEEP_INTERVAL_S": "86400",
+    }
+    return env | {f"COMPLAINT_HUB_{name}": value for name, value in settings.items()}
+
+
 class Watched:
     """One hostile connection: when it opened, when the hub closed it, what the hub wrote."""
 
@@ -77,13 +88,11 @@ async def test_idle_and_slowloris_connections_do_not_keep_a_signed_client_waitin
     database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     key = await enrol_bureau(database_url)
-    env = {
-        "COMPLAINT_HUB_DATABASE_URL": database_url,
-        "COMPLAINT_HUB_DATA_DIR": str(tmp_path),
-        "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
-        "COMPLAINT_HUB_SWEEP_INTERVAL_S": "86400",
-        "COMPLAINT_HUB_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
-    }
+    env = _env(
+        database_url,
+        tmp_path,
+        HEADER_TIMEOUT_S=str(HEADER_TIMEOUT_S),
+    )
     with hub_process(env, tmp_path / "hub.log", serve_args=("--workers", "2")) as url:
         port = int(url.rsplit(":", 1)[1])
         idle = [await _open(port, n) for n in range(IDLE)]
@@ -130,13 +139,11 @@ async def test_a_second_signed_client_is_served_while_one_address_floods(
 ) -> None:
     # One address opening connections without end only ever displaces its own silent ones.
     key = await enrol_bureau(database_url)
-    env = {
-        "COMPLAINT_HUB_DATABASE_URL": database_url,
-        "COMPLAINT_HUB_DATA_DIR": str(tmp_path),
-        "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
-        "COMPLAINT_HUB_SWEEP_INTERVAL_S": "86400",
-        "COMPLAINT_HUB_MAX_CONNECTIONS_PER_ADDRESS": "50",
-    }
+    env = _env(
+        database_url,
+        tmp_path,
+        MAX_CONNECTIONS_PER_ADDRESS="50",
+    )
     with hub_process(env, tmp_path / "hub.log") as url:
         port = int(url.rsplit(":", 1)[1])
         flood = []
@@ -170,14 +177,12 @@ async def test_beyond_the_cap_busy_connections_leave_newcomers_a_readable_503(
     # so once both workers hold their share, a new connection is told 503 before it is read.
     key = await enrol_bureau(database_url)
     cap, uploads = 100, 200
-    env = {
-        "COMPLAINT_HUB_DATABASE_URL": database_url,
-        "COMPLAINT_HUB_DATA_DIR": str(tmp_path),
-        "COMPLAINT_HUB_LOG_LEVEL": "WARNING",
-        "COMPLAINT_HUB_SWEEP_INTERVAL_S": "86400",
-        "COMPLAINT_HUB_MAX_CONNECTIONS": str(cap),
-        "COMPLAINT_HUB_BODY_READ_TIMEOUT_S": "3",
-    }
+    env = _env(
+        database_url,
+        tmp_path,
+        MAX_CONNECTIONS=str(cap),
+        BODY_READ_TIMEOUT_S="3",
+    )
     with hub_process(env, tmp_path / "hub.log", serve_args=("--workers", "2")) as url:
         port = int(url.rsplit(":", 1)[1])
         signer = HubClient(url, BUREAU_KID, key)

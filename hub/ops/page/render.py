@@ -18,6 +18,21 @@ ZONE_NAME = "Asia/Shanghai"
 ZONE = ZoneInfo(ZONE_NAME)
 
 
+# The columns of a participant's row, on the overview and on the participant's own page.
+_PARTICIPANT_COLUMNS = (
+    "Status",
+    "Participant",
+    "Role",
+    "Last seen",
+    "Last event",
+    "Rejects (1 h)",
+    "Pull sync",
+    "Webhooks",
+    "Backlog",
+    "Breached",
+)
+
+
 def _e(value: Any) -> str:
     if value is None:
         return "—"
@@ -178,18 +193,7 @@ def live_fragment(picture: Mapping[str, Any], csrf: str) -> str:
         f" {_counts(picture['unauthenticated_rejects_last_hour'])}</p>",
         _table(
             "Participants",
-            (
-                "Status",
-                "Participant",
-                "Role",
-                "Last seen",
-                "Last event",
-                "Rejects (1 h)",
-                "Pull sync",
-                "Webhooks",
-                "Backlog",
-                "Breached",
-            ),
+            _PARTICIPANT_COLUMNS,
             (_participant_row(r) for r in picture["participants"]),
             "participants",
         ),
@@ -295,18 +299,7 @@ def participant_page(row: Mapping[str, Any], operator: str, csrf: str) -> str:
     back = "/ops/participants/" + quote(row["participant_id"], safe="")
     summary = _table(
         "Summary",
-        (
-            "Status",
-            "Participant",
-            "Role",
-            "Last seen",
-            "Last event",
-            "Rejects (1 h)",
-            "Pull sync",
-            "Webhooks",
-            "Backlog",
-            "Breached",
-        ),
+        _PARTICIPANT_COLUMNS,
         [_participant_row(row)],
         "summary",
     )
