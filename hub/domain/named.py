@@ -51,7 +51,7 @@ def _bureau_for_itself_or_below(
     field: str, named: Registered, actor: Actor, case: CaseView | None
 ) -> None:
     # A bureau accepts a complaint for itself, or assigns it to a bureau within its own area
-    # (a city bureau to one of its districts, Order 121 art. 13); never sideways or upward.
+    # (交办: a city bureau to one of its districts); never sideways or upward.
     _role(field, named, (Role.BUREAU,))
     if named.participant_id == actor.participant_id:
         return
