@@ -11,9 +11,10 @@ every slot. Here, before any byte of a connection is read:
   new one told 503 with `Retry-After`. A worker always has room for its share of the cap
   (`max_connections` / workers), so the total can pass the cap by less than that much while
   another worker's silent connections wait for their timeout;
-- one client address holds at most `max_connections_per_address` of them (split evenly between
-  the workers, which the kernel feeds evenly); beyond, that address's own oldest silent
-  connection makes room, else the new one is told 503: a flood from one address hurts only itself;
+- one client address holds at most `max_connections_per_address` of them (each of N workers
+  holding up to 1.25/N of it, as the kernel's spread is even only on the whole); beyond, that
+  address's own oldest silent connection makes room, else the new one is told 503: a flood from
+  one address hurts only itself;
 - a connection that has not completed its request line and headers within `header_timeout_s` of
   connecting is closed (slowloris); between requests aiohttp's keep-alive timeout applies.
 
@@ -253,8 +254,11 @@ class Admission:
         # close their silent connections, and one that started late would otherwise find the
         # cap filled by another and refuse everyone (until those time out).
         self._share = max(1, math.ceil(limit / counts.workers))
-        # The kernel spreads one address's connections evenly over the workers of a port.
-        self._per_address = max(1, math.ceil(per_address / counts.workers))
+        # The kernel spreads one address's connections over the workers of a port by a hash of
+        # each connection's ports: evenly on the whole, not exactly. Each worker takes a quarter
+        # more than its even share, so a client within the limit is never refused by the spread.
+        share = per_address / counts.workers
+        self._per_address = max(1, math.ceil(share * (1.25 if counts.workers > 1 else 1)))
         self.header_timeout_s = header_timeout_s
         # Silent connections, oldest first: the first to go when room is needed.
         self._silent: OrderedDict[Gate, None] = OrderedDict()
