@@ -92,13 +92,20 @@ def _receiving_bureau(field: str, named: Registered, actor: Actor, case: CaseVie
     # Where a transfer may go (the competent bureau, wherever it is) is the transfer rule's;
     # here only that it is a bureau that can act on it.
     if named.role is not Role.BUREAU:
-        raise UnknownBureau(_unknown_bureau(field, named.participant_id))
+        raise _unknown_bureau(field, named.participant_id)
 
 
-def _unknown_bureau(field: str, value: str) -> str:
-    return (
+def _unknown_bureau(field: str, value: str) -> UnknownBureau:
+    return UnknownBureau(
         f"/data/{field}: {value} is not a registered, enabled bureau; a complaint is"
         " transferred to the competent bureau's participant id"
+    )
+
+
+def _unknown_participant(field: str, value: str) -> UnknownParticipant:
+    return UnknownParticipant(
+        f"/data/{field}: {value} is not a registered, enabled participant; name the"
+        " participant id the hub registered"
     )
 
 
@@ -122,14 +129,22 @@ def _role(field: str, named: Registered, roles: tuple[Role, ...]) -> None:
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class NamedField:
+    rule: Rule
+    # What an id the registry does not hold, or holds disabled, is refused as.
+    unknown: Callable[[str, str], InvalidData] = _unknown_participant
+
+
 # Every field of every event type whose value is a participant id, with its rule. A field the
 # schemas type as a participant id and this table does not name fails tests/domain/test_named.py.
-NAMED_FIELDS: Mapping[str, Mapping[str, Rule]] = {
-    "complaint.accepted": {"handling_bureau": _bureau_for_itself_or_below},
-    "mediation.started": {"mediator": _competent_mediator},
-    "case.referred": {"court": _court},
-    "case.transferred": {"to_bureau": _receiving_bureau},
-    "report.handed_over": {"enforcement": _enforcement_of_the_bureau},
+NAMED_FIELDS: Mapping[str, Mapping[str, NamedField]] = {
+    "complaint.accepted": {"handling_bureau": NamedField(_bureau_for_itself_or_below)},
+    "mediation.started": {"mediator": NamedField(_competent_mediator)},
+    "case.referred": {"court": NamedField(_court)},
+    # a transfer's target keeps the problem type it had before every named field was checked
+    "case.transferred": {"to_bureau": NamedField(_receiving_bureau, _unknown_bureau)},
+    "report.handed_over": {"enforcement": NamedField(_enforcement_of_the_bureau)},
 }
 # Fields the hub alone fills (it signs the event itself, from the case it holds).
 NAMED_BY_THE_HUB: Mapping[str, tuple[str, ...]] = {"deadline.breached": ("responsible",)}
@@ -149,31 +164,15 @@ def check_named(
     registry: Mapping[str, Registered],
 ) -> None:
     """Refuse the event if a participant it names is unknown, disabled, or wrong for its field."""
-    for field, rule in NAMED_FIELDS.get(event_type, {}).items():
+    for field, spec in NAMED_FIELDS.get(event_type, {}).items():
         value = data.get(field)
         if not isinstance(value, str):
             continue  # absent where optional; its type is the schema's
+        named = registry.get(value)
         try:
-            _check_one(field, value, rule, actor, case, registry)
+            if named is None or not named.enabled:
+                raise spec.unknown(field, value)
+            spec.rule(field, named, actor, case)
         except InvalidData as refused:
             refused.pointer = f"/data/{field}"
             raise
-
-
-def _check_one(
-    field: str,
-    value: str,
-    rule: Rule,
-    actor: Actor,
-    case: CaseView | None,
-    registry: Mapping[str, Registered],
-) -> None:
-    named = registry.get(value)
-    if (named is None or not named.enabled) and field == "to_bureau":
-        raise UnknownBureau(_unknown_bureau(field, value))
-    if named is None or not named.enabled:
-        raise UnknownParticipant(
-            f"/data/{field}: {value} is not a registered, enabled participant; name the"
-            " participant id the hub registered"
-        )
-    rule(field, named, actor, case)
