@@ -208,10 +208,8 @@ class Gate(asyncio.Protocol):
         self._admission.spoke(self)
 
     def _header_timeout(self) -> None:
-        self._timer = None
-        if self.silent:
-            self._admission.header_timeouts += 1
-            self.close()
+        self._timer = None  # cancelled once the headers came: still silent, then
+        self.close()
 
     def close(self) -> None:
         if self._transport is not None:
@@ -230,7 +228,7 @@ class Gate(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._admission.lost(self)
+        self._admission.forget(self)
         self._handler.connection_lost(exc)
 
 
@@ -265,7 +263,6 @@ class Admission:
         self._by_address: dict[str, int] = {}
         self.refused_total = 0
         self.evicted_total = 0
-        self.header_timeouts = 0
 
     def __call__(self) -> asyncio.Protocol:
         return _Admitting(self)
@@ -295,7 +292,7 @@ class Admission:
             if gate.opened_at > old_enough:
                 return False  # oldest first: every one after it is younger still
             if address is None or gate.address == address:
-                self._forget(gate)
+                self.forget(gate)
                 gate.close()
                 self.evicted_total += 1
                 return True
@@ -311,7 +308,7 @@ class Admission:
     def spoke(self, gate: Gate) -> None:
         self._silent.pop(gate, None)
 
-    def _forget(self, gate: Gate) -> None:
+    def forget(self, gate: Gate) -> None:
         """`gate` no longer counts: closed, or about to be."""
         if not gate.counted:
             return
@@ -323,9 +320,6 @@ class Admission:
         else:
             del self._by_address[gate.address]
         self._counts.add(-1)
-
-    def lost(self, gate: Gate) -> None:
-        self._forget(gate)
 
     @property
     def open_here(self) -> int:
